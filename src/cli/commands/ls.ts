@@ -1,0 +1,58 @@
+import { parse, str, usage } from '../args.js';
+import { locationFor, loggerFor, printJson, storeFor } from '../context.js';
+import { fmtBytes } from '../progress-bar.js';
+import { listBackups } from '../../transfer/catalog.js';
+
+export const LS_HELP = `Usage: snapstream ls LOCATION [--volume NAME] [--backup NAME] [--all] [--json]
+
+Lists the committed backups in a location (those with a manifest), oldest first.
+  --all    also list stream objects without a manifest (unfinished uploads, or backups made by the
+           stock velero-plugin, restorable with restore --allow-unverified) and invalid manifests
+`;
+
+export async function lsCommand(argv: string[]): Promise<number> {
+  const p = parse('ls', argv, { volume: { type: 'string' }, backup: { type: 'string' }, all: { type: 'boolean' } }, 1);
+  if (p.values.help) {
+    process.stdout.write(LS_HELP);
+    return 0;
+  }
+  if (!p.positionals[0]) throw usage('ls', 'which location? give file:///dir, s3://bucket/prefix or gs://bucket/prefix');
+  const loc = locationFor('ls', p.positionals[0], 'LOCATION');
+  const log = loggerFor(p);
+  const store = await storeFor(loc, log);
+  try {
+    const cat = await listBackups(store, loc.layout, { volume: str(p, 'volume'), backup: str(p, 'backup'), log });
+    if (p.values.json) {
+      printJson({
+        backups: cat.backups.map((m) => ({
+          backup: m.backup, volume: m.volume, schedule: m.schedule, dataset: m.dataset, snapshot: m.snapshot,
+          previousSnapshot: m.previousSnapshot, incremental: m.previousSnapshot !== '', size: m.size, parts: m.parts.length,
+          streamHash: m.streamHash, finishedAt: m.finishedAt, dataKey: m.dataKey,
+        })),
+        ...(p.values.all ? { unmanaged: cat.unmanaged, invalid: cat.invalid } : {}),
+      });
+      return 0;
+    }
+    const rows = cat.backups.map((m) => [
+      m.backup, m.volume, m.previousSnapshot ? `incr <- @${m.previousSnapshot}` : 'full', `${m.dataset}@${m.snapshot}`,
+      fmtBytes(m.size), String(m.parts.length), m.finishedAt.replace(/\.\d+Z$/, 'Z'),
+    ]);
+    process.stdout.write(table(['BACKUP', 'VOLUME', 'TYPE', 'SNAPSHOT', 'SIZE', 'PARTS', 'FINISHED'], rows));
+    if (cat.backups.length === 0) process.stdout.write(`(no backups in ${store.describe()})\n`);
+    if (p.values.all) {
+      for (const u of cat.unmanaged) process.stdout.write(`no manifest: ${u.key} (${fmtBytes(u.size)}) - unfinished, or written by another tool\n`);
+      for (const i of cat.invalid) process.stdout.write(`invalid manifest: ${i.key}: ${i.error}\n`);
+    } else if (cat.unmanaged.length + cat.invalid.length > 0) {
+      process.stdout.write(`(${cat.unmanaged.length + cat.invalid.length} object(s) without a valid manifest; see --all)\n`);
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+export function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ') + '\n';
+  return line(head) + rows.map(line).join('');
+}

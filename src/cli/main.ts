@@ -1,0 +1,61 @@
+import { ExitCode, exitCodeFor, toSnapstreamError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { backupCommand } from './commands/backup.js';
+import { deleteCommand } from './commands/delete.js';
+import { lsCommand } from './commands/ls.js';
+import { restoreCommand } from './commands/restore.js';
+import { verifyCommand } from './commands/verify.js';
+
+const HELP = `snapstream ${VERSION}: stream ZFS snapshots to object storage and back, verified end to end.
+
+Usage: snapstream COMMAND [options]     (snapstream COMMAND --help for each)
+
+Commands:
+  backup    POOL/DS@SNAP --to LOCATION [--from SNAP]   back up a snapshot (full or incremental)
+  restore   --from LOCATION --backup B --volume V --target POOL/DS [--chain]
+  ls        LOCATION                                  list committed backups
+  verify    LOCATION --backup B --volume V | --all    check every hash without restoring
+  delete    LOCATION --backup B --volume V            delete one backup
+  agent     run the node agent (gRPC API for the operator)
+  version   print the version
+
+Locations: file:///dir, s3://bucket/prefix?endpoint=URL&region=R, gs://bucket/prefix.
+Exit status: 0 ok, 1 failure, 2 usage or configuration error, 3 integrity failure, 130 interrupted.
+`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  backup: backupCommand,
+  restore: restoreCommand,
+  ls: lsCommand,
+  verify: verifyCommand,
+  delete: deleteCommand,
+  agent: async (argv) => (await import('./agent-command.js')).agentCommand(argv),
+  version: async () => {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  },
+};
+
+/** Runs the CLI; returns the exit status. Errors print one line naming what failed and what to do. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP);
+    return name ? ExitCode.OK : ExitCode.USAGE;
+  }
+  if (name === '--version') return COMMANDS.version!([]);
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`snapstream: unknown command "${name}" (see "snapstream --help")\n`);
+    return ExitCode.USAGE;
+  }
+  try {
+    return await cmd(rest);
+  } catch (e) {
+    const err = toSnapstreamError(e);
+    process.stderr.write(`snapstream ${name}: error ${err.code}: ${err.message}\n`);
+    return exitCodeFor(err.code);
+  }
+}

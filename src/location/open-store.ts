@@ -1,0 +1,27 @@
+import type { Logger } from 'pino';
+import type { ObjectStore } from '../store/object-store.js';
+import { LocalStore } from '../store/local-store.js';
+import { S3Store } from '../store/s3-store.js';
+import type { LocationConfig } from './location-config.js';
+
+export interface OpenStoreOptions {
+  log: Logger;
+  /** Sockets to keep per host (upload concurrency plus restore window). */
+  maxSockets?: number;
+}
+
+/** Builds the ObjectStore for a location. The one place that knows every backend. */
+export async function openStore(cfg: LocationConfig, opts: OpenStoreOptions): Promise<ObjectStore> {
+  const s = cfg.store;
+  switch (s.provider) {
+    case 'local':
+      return new LocalStore(s.path);
+    case 'aws':
+      return new S3Store(s, { root: '', log: opts.log, maxSockets: opts.maxSockets });
+    case 'gcp': {
+      // Loaded on demand: the GCS client is large and most nodes use one provider.
+      const { GcsStore } = await import('../store/gcs-store.js');
+      return new GcsStore(s, { root: '', log: opts.log });
+    }
+  }
+}

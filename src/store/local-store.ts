@@ -1,0 +1,272 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs, type Dirent } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { ErrorCode, SnapstreamError } from '../errors.js';
+import { validateObjectKey } from './object-key.js';
+import type {
+  GetOptions,
+  MultipartUpload,
+  ObjectInfo,
+  ObjectStore,
+  PutOptions,
+  SignalOptions,
+  StoreLimits,
+  UploadPart,
+} from './object-store.js';
+
+/** Marks in-progress files; never listed, removed by cleanupUploads. */
+const TEMP_MARK = '.snapstream-partial-';
+
+/**
+ * A local directory as the bucket: the embedded default, also right for NFS mounts. Writes are atomic:
+ * bytes go to a hidden temp file in the same directory, which is fsynced and renamed over the key on
+ * commit, so a crash never leaves a half-written object under a real key.
+ * Object metadata is not stored (nothing in snapstream needs it: the manifest carries everything).
+ */
+export class LocalStore implements ObjectStore {
+  readonly limits: StoreLimits = {
+    minPartSize: 1,
+    maxPartSize: 5 * 1024 ** 3,
+    maxParts: 10_000,
+    parallelParts: true,
+  };
+  readonly root: string;
+
+  constructor(root: string) {
+    if (!path.isAbsolute(root)) {
+      throw new SnapstreamError(ErrorCode.INVALID_LOCATION, `local store path ${JSON.stringify(root)} must be absolute`);
+    }
+    this.root = path.resolve(root);
+  }
+
+  describe(): string {
+    return `file://${this.root}`;
+  }
+
+  private pathOf(key: string): string {
+    validateObjectKey(key);
+    const p = path.join(this.root, key);
+    // validateObjectKey already refuses "..", this is the belt to its braces.
+    if (!p.startsWith(this.root + path.sep)) throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `key ${key} escapes the store root`);
+    return p;
+  }
+
+  private tempPathFor(p: string): string {
+    return path.join(path.dirname(p), `.${path.basename(p).slice(0, 100)}${TEMP_MARK}${randomBytes(6).toString('hex')}`);
+  }
+
+  async put(key: string, body: Buffer, opts: PutOptions = {}): Promise<void> {
+    const p = this.pathOf(key);
+    await wrap(key, async () => {
+      await fs.mkdir(path.dirname(p), { recursive: true });
+      const tmp = this.tempPathFor(p);
+      try {
+        const h = await fs.open(tmp, 'wx');
+        try {
+          await h.writeFile(body, { signal: opts.signal });
+          await h.sync();
+        } finally {
+          await h.close();
+        }
+        await fs.rename(tmp, p);
+      } catch (e) {
+        await fs.rm(tmp, { force: true });
+        throw e;
+      }
+      await syncDir(path.dirname(p));
+    });
+  }
+
+  async createUpload(key: string): Promise<MultipartUpload> {
+    const p = this.pathOf(key);
+    return wrap(key, async () => {
+      await fs.mkdir(path.dirname(p), { recursive: true });
+      const tmp = this.tempPathFor(p);
+      const handle = await fs.open(tmp, 'wx');
+      return new LocalUpload(key, p, tmp, handle);
+    });
+  }
+
+  async get(key: string, opts: GetOptions = {}): Promise<Readable> {
+    const p = this.pathOf(key);
+    return wrap(key, async () => {
+      const h = await fs.open(p, 'r');
+      const r = opts.range;
+      if (r && r.length === 0) {
+        await h.close();
+        const { Readable } = await import('node:stream');
+        return Readable.from([]);
+      }
+      const stream = h.createReadStream({
+        start: r?.offset ?? 0,
+        end: r ? r.offset + r.length - 1 : undefined,
+        highWaterMark: 1024 * 1024,
+        signal: opts.signal,
+      } as Parameters<typeof h.createReadStream>[0]);
+      return stream;
+    });
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const p = this.pathOf(key);
+    try {
+      const st = await fs.stat(p);
+      if (!st.isFile()) return undefined;
+      return { key, size: st.size, lastModified: st.mtime };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw storeError(key, e);
+    }
+  }
+
+  async *list(prefix: string, opts: SignalOptions = {}): AsyncIterable<ObjectInfo> {
+    // Start the walk at the deepest directory the prefix names, not at the root.
+    const slash = prefix.lastIndexOf('/');
+    const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
+    if (dirKey !== '') validateObjectKey(dirKey, 'list prefix');
+    yield* this.walk(dirKey, prefix, opts.signal);
+  }
+
+  private async *walk(dirKey: string, prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo> {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(path.join(this.root, dirKey), { withFileTypes: true });
+    } catch (e) {
+      if (isNotFound(e) || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      throw storeError(dirKey, e);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const ent of entries) {
+      if (signal?.aborted) throw new SnapstreamError(ErrorCode.ABORTED, 'list aborted');
+      if (ent.name.includes(TEMP_MARK)) continue;
+      const key = dirKey ? `${dirKey}/${ent.name}` : ent.name;
+      if (ent.isDirectory()) {
+        if (prefix.startsWith(key + '/') || (key + '/').startsWith(prefix) || key.startsWith(prefix)) {
+          yield* this.walk(key, prefix, signal);
+        }
+      } else if (ent.isFile() && key.startsWith(prefix)) {
+        const st = await fs.stat(path.join(this.root, key)).catch(() => undefined);
+        if (st) yield { key, size: st.size, lastModified: st.mtime };
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const p = this.pathOf(key);
+    await wrap(key, async () => {
+      await fs.rm(p, { force: true });
+      await this.pruneEmptyDirs(path.dirname(p));
+    });
+  }
+
+  private async pruneEmptyDirs(dir: string): Promise<void> {
+    while (dir.startsWith(this.root + path.sep)) {
+      try {
+        await fs.rmdir(dir);
+      } catch {
+        return; // not empty (or gone): stop climbing
+      }
+      dir = path.dirname(dir);
+    }
+  }
+
+  async cleanupUploads(prefix: string, olderThan: Date, opts: SignalOptions = {}): Promise<number> {
+    let removed = 0;
+    const visit = async (dirKey: string): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await fs.readdir(path.join(this.root, dirKey), { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const ent of entries) {
+        if (opts.signal?.aborted) return;
+        const key = dirKey ? `${dirKey}/${ent.name}` : ent.name;
+        const full = path.join(this.root, key);
+        if (ent.isDirectory()) await visit(key);
+        else if (ent.name.includes(TEMP_MARK) && key.startsWith(prefix.replace(/[^/]*$/, ''))) {
+          const st = await fs.stat(full).catch(() => undefined);
+          if (st && st.mtime < olderThan) {
+            await fs.rm(full, { force: true });
+            removed++;
+          }
+        }
+      }
+    };
+    await visit('');
+    return removed;
+  }
+
+  async close(): Promise<void> {}
+}
+
+class LocalUpload implements MultipartUpload {
+  private done = false;
+  constructor(
+    readonly key: string,
+    private readonly finalPath: string,
+    private readonly tmpPath: string,
+    private readonly handle: fs.FileHandle,
+  ) {}
+
+  async uploadPart(part: UploadPart): Promise<void> {
+    if (this.done) throw new SnapstreamError(ErrorCode.STORE_FAILED, `upload of ${this.key} is already finished`);
+    await wrap(this.key, async () => {
+      let written = 0;
+      while (written < part.data.length) {
+        const { bytesWritten } = await this.handle.write(part.data, written, part.data.length - written, part.offset + written);
+        written += bytesWritten;
+      }
+    });
+  }
+
+  async complete(): Promise<ObjectInfo> {
+    return wrap(this.key, async () => {
+      await this.handle.sync();
+      await this.handle.close();
+      this.done = true;
+      await fs.rename(this.tmpPath, this.finalPath);
+      await syncDir(path.dirname(this.finalPath));
+      const st = await fs.stat(this.finalPath);
+      return { key: this.key, size: st.size, lastModified: st.mtime };
+    });
+  }
+
+  async abort(): Promise<void> {
+    if (!this.done) {
+      this.done = true;
+      await this.handle.close().catch(() => {});
+    }
+    await fs.rm(this.tmpPath, { force: true }).catch(() => {});
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // A rename is durable only once its directory is synced; some filesystems refuse, which is fine.
+  const h = await fs.open(dir, 'r').catch(() => undefined);
+  if (!h) return;
+  await h.sync().catch(() => {});
+  await h.close();
+}
+
+function isNotFound(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+function storeError(key: string, e: unknown): SnapstreamError {
+  if (e instanceof SnapstreamError) return e;
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return new SnapstreamError(ErrorCode.NOT_FOUND, `object ${key} not found`, { cause: e });
+  if (code === 'ABORT_ERR') return new SnapstreamError(ErrorCode.ABORTED, `operation on ${key} was aborted`, { cause: e });
+  const retryable = code === 'EAGAIN' || code === 'EBUSY' || code === 'EINTR';
+  return new SnapstreamError(ErrorCode.STORE_FAILED, `local store: ${key}: ${(e as Error).message}`, { cause: e, retryable });
+}
+
+async function wrap<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw storeError(key, e);
+  }
+}

@@ -1,0 +1,100 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The one storage interface every backend implements (local directory, S3, GCS). Deliberately narrow,
+ * like restic's Backend: whole-object put for small things, a multipart upload for streams, ranged
+ * reads, head, list, delete. Retry, metrics and rate limiting are wrappers over this interface, not
+ * features of each backend.
+ *
+ * Keys are validated ObjectKeys (see object-key.ts); a backend may assume they are safe.
+ * Errors are SnapstreamErrors: NOT_FOUND for a missing key, STORE_FAILED otherwise, with
+ * `retryable` set by the backend (it knows which of its failures are transient).
+ */
+export interface ObjectStore {
+  readonly limits: StoreLimits;
+  /** Human-readable location for logs and errors; never contains credentials. */
+  describe(): string;
+  /** Writes a small object atomically (readers see the old state or the whole new object). */
+  put(key: string, body: Buffer, opts?: PutOptions): Promise<void>;
+  /** Starts a streaming upload; nothing is visible under `key` until `complete()` resolves. */
+  createUpload(key: string, opts?: PutOptions): Promise<MultipartUpload>;
+  /** Reads an object, or `range` of it. Rejects NOT_FOUND when absent. */
+  get(key: string, opts?: GetOptions): Promise<Readable>;
+  /** Metadata of an object, or undefined when absent. */
+  head(key: string, opts?: SignalOptions): Promise<ObjectInfo | undefined>;
+  /** Every object whose key starts with `prefix`, paging internally; order is unspecified. */
+  list(prefix: string, opts?: SignalOptions): AsyncIterable<ObjectInfo>;
+  /** Removes an object; removing an absent object succeeds (idempotent). */
+  delete(key: string, opts?: SignalOptions): Promise<void>;
+  /**
+   * Removes unfinished uploads under `prefix` started before `olderThan` (crashed agents leave them
+   * behind and some stores bill for them). Returns how many were removed.
+   */
+  cleanupUploads(prefix: string, olderThan: Date, opts?: SignalOptions): Promise<number>;
+  /** Releases sockets/handles. */
+  close(): Promise<void>;
+}
+
+export interface StoreLimits {
+  /** Every part but the last must be at least this large (S3: 5 MiB). */
+  minPartSize: number;
+  /** No part may be larger (S3: 5 GiB). */
+  maxPartSize: number;
+  /** At most this many parts in one upload (S3: 10,000). */
+  maxParts: number;
+  /**
+   * True when parts may be uploaded concurrently and out of order (S3 multipart, local pwrite).
+   * False when parts must be written strictly in order, one at a time (a GCS resumable upload).
+   */
+  parallelParts: boolean;
+}
+
+export interface SignalOptions {
+  signal?: AbortSignal;
+}
+
+export interface PutOptions extends SignalOptions {
+  contentType?: string;
+  /** Small string metadata stored with the object (x-amz-meta-*, GCS metadata). */
+  metadata?: Record<string, string>;
+}
+
+export interface GetOptions extends SignalOptions {
+  range?: ByteRange;
+}
+
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  lastModified?: Date;
+  etag?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface UploadPart {
+  /** 1-based part number. */
+  number: number;
+  /** Byte offset of this part within the object (the local store writes at it). */
+  offset: number;
+  /** The bytes; the caller may reuse the buffer once uploadPart settles. */
+  data: Buffer;
+}
+
+export interface MultipartUpload {
+  readonly key: string;
+  /**
+   * Uploads one part. With `limits.parallelParts` several may be in flight; otherwise the caller
+   * awaits each before starting the next, in order. Must be safe to call again for the same part
+   * (retries resend the same bytes).
+   */
+  uploadPart(part: UploadPart, opts?: SignalOptions): Promise<void>;
+  /** Commits parts 1..n as the object. */
+  complete(opts?: SignalOptions): Promise<ObjectInfo>;
+  /** Discards everything uploaded so far. Idempotent; never throws (best effort, logged). */
+  abort(): Promise<void>;
+}

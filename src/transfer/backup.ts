@@ -1,0 +1,188 @@
+import type { Logger } from 'pino';
+import { ErrorCode, SnapstreamError, abortedError, throwIfAborted, toSnapstreamError } from '../errors.js';
+import { checkExit } from '../exec/owned-process.js';
+import type { Layout } from '../location/location-config.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { type DatasetName, parseSnapshotShortName } from '../zfs/names.js';
+import type { Zfs } from '../zfs/zfs.js';
+import { loadHasher } from './hasher.js';
+import { dataKeyFor, validateBackupName } from './layout.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, manifestKeyFor, serializeManifest } from './manifest.js';
+import { planParts } from './part-plan.js';
+import { type Progress, ProgressMeter } from './progress.js';
+import { assertPartsCover, uploadStream } from './upload-stream.js';
+import { VERSION } from '../version.js';
+
+export interface TransferOptions {
+  /** Initial part size in bytes (grows if the stream outgrows the part limit). */
+  partSize?: number;
+  /** Parts uploaded (backup) or downloaded (restore) at once. Default 4. */
+  concurrency?: number;
+  /** Average bytes/second cap; 0 or undefined = unlimited. */
+  rateLimitBytesPerSec?: number;
+  /** Fail with STALLED when nothing moved for this long; 0 = never. Default 5 min. */
+  stallTimeoutMs?: number;
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
+
+export interface BackupRequest {
+  dataset: DatasetName;
+  snapshot: string;
+  /** Incremental base; "" or undefined = full stream. */
+  previousSnapshot?: string;
+  /** The seed's flag: send a full stream whatever previousSnapshot says. */
+  disableIncrementalBackups?: boolean;
+  backup: string;
+  schedule?: string;
+  volume: string;
+  /** Backup that holds the base stream, recorded in the manifest for chain restores. */
+  previousBackup?: string;
+  layout: Layout;
+  transfer?: TransferOptions;
+}
+
+export interface BackupDeps {
+  zfs: Zfs;
+  store: ObjectStore;
+  log: Logger;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/**
+ * Backs one snapshot up: `zfs send` -> parts -> multipart upload -> manifest (written last, the commit
+ * marker). On any failure the upload is aborted, zfs send is killed and reaped, and no manifest is
+ * written, so a backup that did not finish is never listed.
+ */
+export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunOptions = {}): Promise<Manifest> {
+  const { zfs, store } = deps;
+  const snap = parseSnapshotShortName(req.snapshot);
+  validateBackupName(req.backup);
+  if (req.schedule) validateBackupName(req.schedule, 'schedule name');
+  let prevName = req.previousSnapshot ?? '';
+  if (req.disableIncrementalBackups && prevName !== '') {
+    deps.log.info({ previousSnapshot: prevName }, 'disableIncrementalBackups is set: sending a full stream, ignoring the previous snapshot');
+    prevName = '';
+  }
+  const prev = prevName === '' ? undefined : parseSnapshotShortName(prevName);
+  if (prev === snap) throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `previous snapshot and snapshot are both ${snap}`);
+  const dataKey = dataKeyFor(req.layout, req.backup, req.volume);
+  const manifestKey = manifestKeyFor(dataKey);
+  const log = deps.log.child({ backup: req.backup, volume: req.volume, dataset: req.dataset, snapshot: snap, previousSnapshot: prev ?? '' });
+
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(opts.signal!.reason);
+  if (opts.signal?.aborted) throw abortedError(opts.signal);
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const signal = controller.signal;
+  const meter = new ProgressMeter({
+    controller,
+    onProgress: opts.onProgress,
+    stallTimeoutMs: req.transfer?.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+  });
+
+  try {
+    zfs.checkAllowed(req.dataset);
+    if (!(await zfs.exists(req.dataset, snap, signal))) {
+      throw new SnapstreamError(ErrorCode.NOT_FOUND, `snapshot ${req.dataset}@${snap} does not exist; create it first (zfs snapshot)`);
+    }
+    if (prev && !(await zfs.exists(req.dataset, prev, signal))) {
+      throw new SnapstreamError(
+        ErrorCode.BASE_MISSING,
+        `incremental base ${req.dataset}@${prev} does not exist; send a full backup instead (omit the previous snapshot or set disableIncrementalBackups)`,
+      );
+    }
+    if (await store.head(manifestKey, { signal })) {
+      throw new SnapstreamError(
+        ErrorCode.ALREADY_EXISTS,
+        `backup ${req.backup} of volume ${req.volume} already exists in ${store.describe()}; pick another backup name or delete it first`,
+      );
+    }
+    const [estimate, snapGuid, prevGuid, hasher] = await Promise.all([
+      zfs.estimateSendSize(req.dataset, snap, prev, signal),
+      zfs.guid(req.dataset, snap, signal),
+      prev ? zfs.guid(req.dataset, prev, signal) : Promise.resolve(''),
+      loadHasher(),
+    ]);
+    const plan = planParts({ limits: store.limits, estimatedBytes: estimate?.bytes, partSize: req.transfer?.partSize });
+    const concurrency = req.transfer?.concurrency ?? DEFAULT_CONCURRENCY;
+    meter.estimatedBytes = estimate?.bytes;
+    log.info(
+      { dataKey, estimate, initialPartSize: plan.initialPartSize, concurrency, memoryBoundBytes: (concurrency + 1) * plan.initialPartSize, to: store.describe() },
+      prev ? 'incremental backup starting' : 'full backup starting',
+    );
+    const startedAt = new Date();
+    const upload = await store.createUpload(dataKey, { signal, contentType: 'application/octet-stream' });
+    const sendArgs = zfs.sendArgs(req.dataset, snap, prev);
+    const proc = zfs.send(req.dataset, snap, prev, signal);
+    meter.setPhase('transfer');
+    try {
+      const result = await uploadStream(proc.stdout, {
+        upload,
+        limits: store.limits,
+        plan,
+        concurrency,
+        hasher,
+        meter,
+        signal,
+        log,
+        rateLimitBytesPerSec: req.transfer?.rateLimitBytesPerSec,
+      });
+      // The exit status counts: a zfs send that died midway produced a short but well-formed-looking
+      // stream, and must fail the backup (the Go implementation lost this through a shell pipe).
+      checkExit(await proc.exit, 'zfs send');
+      throwIfAborted(signal);
+      assertPartsCover(result.parts, result.size);
+      meter.setPhase('commit');
+      const info = await upload.complete({ signal });
+      if (info.size >= 0 && info.size !== result.size) {
+        throw new SnapstreamError(ErrorCode.TRUNCATED, `store reports ${info.size} bytes for ${dataKey}, but ${result.size} were sent`);
+      }
+      const manifest: Manifest = {
+        format: MANIFEST_FORMAT,
+        version: MANIFEST_VERSION,
+        backup: req.backup,
+        schedule: req.schedule ?? '',
+        volume: req.volume,
+        dataset: req.dataset,
+        snapshot: snap,
+        snapshotGuid: snapGuid,
+        previousSnapshot: prev ?? '',
+        previousSnapshotGuid: prevGuid,
+        previousBackup: prev ? (req.previousBackup ?? '') : '',
+        dataKey,
+        size: result.size,
+        hash: 'xxh64',
+        streamHash: result.streamHash,
+        parts: result.parts,
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        agent: { name: 'snapstream', version: VERSION },
+        sendArgs,
+      };
+      await store.put(manifestKey, serializeManifest(manifest), { signal, contentType: 'application/json' });
+      meter.setPhase('done');
+      log.info(
+        { bytes: result.size, parts: result.parts.length, streamHash: result.streamHash, seconds: (Date.now() - startedAt.getTime()) / 1000 },
+        'backup committed',
+      );
+      return manifest;
+    } catch (e) {
+      await proc.stop();
+      await upload.abort();
+      throw e;
+    }
+  } catch (e) {
+    const err = signal.aborted && !(e instanceof SnapstreamError && e.code !== ErrorCode.ABORTED) ? abortedError(signal) : toSnapstreamError(e);
+    log.warn({ code: err.code, err: err.message }, 'backup failed; nothing was committed');
+    throw err;
+  } finally {
+    meter.stop();
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}

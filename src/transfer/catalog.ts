@@ -1,0 +1,100 @@
+import type { Logger } from 'pino';
+import { ErrorCode, SnapstreamError } from '../errors.js';
+import type { Layout } from '../location/location-config.js';
+import type { ObjectInfo, ObjectStore } from '../store/object-store.js';
+import { readSmallObject } from './download-stream.js';
+import { backupOfKey, backupsPrefix, dataKeyFor, isDataKey, isManifestKey, volumeOfDataKey } from './layout.js';
+import { MANIFEST_MAX_BYTES, type Manifest, manifestKeyFor, parseManifest } from './manifest.js';
+
+/**
+ * What a location holds. Backups exist only through their manifests; stream objects without one are
+ * reported separately (an upload that never committed, or a legacy object from the stock plugin).
+ */
+export interface Catalog {
+  backups: Manifest[];
+  /** Data objects with no manifest: legacy (stock plugin) or leftovers. */
+  unmanaged: Array<ObjectInfo & { backup: string; volume?: string }>;
+  /** Manifests that failed validation (listed, never restored). */
+  invalid: Array<{ key: string; error: string }>;
+}
+
+export async function readManifest(store: ObjectStore, layout: Layout, backup: string, volume: string, signal?: AbortSignal): Promise<Manifest> {
+  const key = manifestKeyFor(dataKeyFor(layout, backup, volume));
+  let bytes: Buffer;
+  try {
+    bytes = await readSmallObject(store, key, MANIFEST_MAX_BYTES, signal);
+  } catch (e) {
+    if (e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND) {
+      throw new SnapstreamError(
+        ErrorCode.NOT_FOUND,
+        `backup ${backup} of volume ${volume} not found in ${store.describe()} (no manifest at ${key}; run "snapstream ls" to see what is there)`,
+        { details: { backup, volume } },
+      );
+    }
+    throw e;
+  }
+  const m = parseManifest(bytes, `${store.describe()}/${key}`);
+  if (m.backup !== backup || m.volume !== volume || m.dataKey !== dataKeyFor(layout, backup, volume)) {
+    throw new SnapstreamError(ErrorCode.MANIFEST_INVALID, `manifest ${key} describes backup ${m.backup} of volume ${m.volume} at ${m.dataKey}, not what its key says`);
+  }
+  return m;
+}
+
+export interface ListOptions {
+  volume?: string;
+  backup?: string;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+export async function listBackups(store: ObjectStore, layout: Layout, opts: ListOptions = {}): Promise<Catalog> {
+  const prefix = backupsPrefix(layout) + (opts.backup ? opts.backup + '/' : '');
+  const manifestKeys: string[] = [];
+  const data = new Map<string, ObjectInfo>();
+  for await (const o of store.list(prefix, { signal: opts.signal })) {
+    if (isManifestKey(o.key)) manifestKeys.push(o.key);
+    else if (isDataKey(o.key)) data.set(o.key, o);
+  }
+  const backups: Manifest[] = [];
+  const invalid: Catalog['invalid'] = [];
+  // Manifests are small; read a few at a time.
+  const queue = [...manifestKeys];
+  const worker = async () => {
+    for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
+      try {
+        const m = parseManifest(await readSmallObject(store, key, MANIFEST_MAX_BYTES, opts.signal), key);
+        if (manifestKeyFor(m.dataKey) !== key) throw new Error(`its dataKey ${m.dataKey} does not match its own key`);
+        if (opts.volume && m.volume !== opts.volume) continue;
+        backups.push(m);
+        data.delete(m.dataKey);
+      } catch (e) {
+        if (e instanceof SnapstreamError && e.code === ErrorCode.ABORTED) throw e;
+        invalid.push({ key, error: (e as Error).message });
+        opts.log?.warn({ key, err: (e as Error).message }, 'ignoring invalid manifest');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  for (const key of manifestKeys) data.delete(key.slice(0, -'.snapstream.json'.length));
+  const unmanaged: Catalog['unmanaged'] = [];
+  for (const o of data.values()) {
+    const backup = backupOfKey(layout, o.key);
+    if (!backup) continue;
+    const volume = volumeOfDataKey(layout, o.key, backup);
+    if (opts.volume && volume !== opts.volume) continue;
+    unmanaged.push({ ...o, backup, volume });
+  }
+  backups.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt) || a.backup.localeCompare(b.backup));
+  unmanaged.sort((a, b) => a.key.localeCompare(b.key));
+  return { backups, unmanaged, invalid };
+}
+
+/**
+ * Deletes a backup: the manifest first, so the backup stops existing for listing and restore at once,
+ * then the data. A crash in between leaves an unmanaged object that `ls --all` shows, never a
+ * manifest without its data.
+ */
+export async function deleteBackup(store: ObjectStore, m: Manifest, signal?: AbortSignal): Promise<void> {
+  await store.delete(manifestKeyFor(m.dataKey), { signal });
+  await store.delete(m.dataKey, { signal });
+}

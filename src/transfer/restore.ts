@@ -1,0 +1,258 @@
+import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import { ErrorCode, SnapstreamError, abortedError, toSnapstreamError } from '../errors.js';
+import { type OwnedProcess, checkExit } from '../exec/owned-process.js';
+import type { Layout } from '../location/location-config.js';
+import { planRestore } from '../plan/restore-plan.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { type DatasetName, parseSnapshotShortName } from '../zfs/names.js';
+import type { Zfs } from '../zfs/zfs.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, type RunOptions, type TransferOptions } from './backup.js';
+import { listBackups, readManifest } from './catalog.js';
+import { downloadVerified } from './download-stream.js';
+import { type HasherFactory, loadHasher } from './hasher.js';
+import { dataKeyFor } from './layout.js';
+import { type Manifest, isIncremental } from './manifest.js';
+import { ProgressMeter } from './progress.js';
+
+export interface RestoreRequest {
+  backup: string;
+  volume: string;
+  layout: Layout;
+  target: DatasetName;
+  /** Replay the chain base..backup (the seed's restoreAllIncrementalSnapshots). */
+  restoreAllIncrementalSnapshots?: boolean;
+  /** Restore an object that has no manifest (stock plugin); it cannot be verified. */
+  allowUnverified?: boolean;
+  /** Receive a full stream over an existing target (zfs recv -F). */
+  force?: boolean;
+  /** Sets io.openebs:targetip on the restored dataset (the seed's autoSetTargetIP). */
+  targetIp?: string;
+  transfer?: TransferOptions;
+}
+
+export interface RestoreResult {
+  target: DatasetName;
+  /** The snapshot the target now has as its latest. */
+  snapshot: string;
+  restored: Manifest[];
+  bytes: number;
+  /** False only for a legacy object restored with allowUnverified. */
+  verified: boolean;
+}
+
+export interface RestoreDeps {
+  zfs: Zfs;
+  store: ObjectStore;
+  log: Logger;
+}
+
+export const TARGET_IP_PROPERTY = 'io.openebs:targetip';
+
+/**
+ * Restores a backup (or its chain) into `target` with `zfs recv`, streaming verified parts with no
+ * spool. Everything that can be checked before receiving is checked first (manifests, chain links,
+ * object sizes, base snapshot on the target). If receiving fails, the receive is killed and a target
+ * this restore created is destroyed, so no half-received dataset is left behind.
+ */
+export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: RunOptions = {}): Promise<RestoreResult> {
+  const { zfs, store } = deps;
+  const log = deps.log.child({ restore: req.backup, volume: req.volume, target: req.target });
+  zfs.checkAllowed(req.target);
+  if (req.targetIp && !isIpAddress(req.targetIp)) {
+    throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `target IP ${JSON.stringify(req.targetIp)} is not an IPv4 or IPv6 address`);
+  }
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(opts.signal!.reason);
+  if (opts.signal?.aborted) throw abortedError(opts.signal);
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const signal = controller.signal;
+  const meter = new ProgressMeter({ controller, onProgress: opts.onProgress, stallTimeoutMs: req.transfer?.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS });
+  let createdTarget = false;
+  try {
+    const existed = await zfs.exists(req.target, undefined, signal);
+    const plan = await planFor(req, store, signal, log);
+    if (plan === 'legacy') {
+      if (existed && !req.force) throw targetExists(req.target);
+      createdTarget = !existed;
+      const r = await restoreLegacy(req, deps, signal, meter, log);
+      await maybeSetTargetIp(req, zfs, signal);
+      return r;
+    }
+    await checkTarget(req, plan, existed, zfs, signal);
+    createdTarget = !existed;
+    // Check every object before receiving anything: a missing or short object fails now, not half-way.
+    for (const m of plan) {
+      const info = await store.head(m.dataKey, { signal });
+      if (!info) throw new SnapstreamError(ErrorCode.NOT_FOUND, `backup ${m.backup}: data object ${m.dataKey} is missing in ${store.describe()}`);
+      if (info.size !== m.size) {
+        throw new SnapstreamError(
+          ErrorCode.TRUNCATED,
+          `backup ${m.backup}: data object ${m.dataKey} is ${info.size} bytes, the manifest says ${m.size}`,
+          { details: { expected: m.size, actual: info.size } },
+        );
+      }
+    }
+    meter.estimatedBytes = plan.reduce((s, m) => s + m.size, 0);
+    const hasher = await loadHasher();
+    meter.setPhase('transfer');
+    let bytes = 0;
+    for (const [i, m] of plan.entries()) {
+      log.info({ backup: m.backup, snapshot: m.snapshot, incremental: isIncremental(m), bytes: m.size, step: `${i + 1}/${plan.length}` }, 'receiving');
+      // -F on later steps and on a forced full: the target may have been touched since the base.
+      const force = i > 0 || isIncremental(m) || req.force === true;
+      bytes += await receiveOne(m, req, deps, { force, signal, meter, hasher, log });
+    }
+    await maybeSetTargetIp(req, zfs, signal);
+    meter.setPhase('done');
+    const last = plan[plan.length - 1]!;
+    log.info({ bytes, snapshot: last.snapshot, steps: plan.length }, 'restore complete');
+    return { target: req.target, snapshot: last.snapshot, restored: plan, bytes, verified: true };
+  } catch (e) {
+    const err = signal.aborted ? abortedError(signal) : toSnapstreamError(e);
+    if (createdTarget) {
+      // The receive may have created the dataset (or part of a chain): leave nothing behind.
+      await zfs.destroyDataset(req.target).catch((de) => log.error({ err: (de as Error).message }, 'could not remove the partly restored target'));
+    }
+    log.warn({ code: err.code, err: err.message }, 'restore failed');
+    throw err;
+  } finally {
+    meter.stop();
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+async function planFor(req: RestoreRequest, store: ObjectStore, signal: AbortSignal, log: Logger): Promise<Manifest[] | 'legacy'> {
+  if (req.restoreAllIncrementalSnapshots) {
+    const cat = await listBackups(store, req.layout, { volume: req.volume, signal, log });
+    return planRestore(cat.backups, { backup: req.backup, volume: req.volume }, true);
+  }
+  try {
+    return [await readManifest(store, req.layout, req.backup, req.volume, signal)];
+  } catch (e) {
+    if (!(e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND)) throw e;
+    const dataKey = dataKeyFor(req.layout, req.backup, req.volume);
+    const legacy = await store.head(dataKey, { signal });
+    if (!legacy) throw e;
+    if (!req.allowUnverified) {
+      throw new SnapstreamError(
+        ErrorCode.NOT_FOUND,
+        `backup ${req.backup} of volume ${req.volume} has data (${dataKey}) but no snapstream manifest: it was written by another tool ` +
+          'or never committed. It cannot be verified; restore it anyway with --allow-unverified (allowUnverified).',
+        { details: { dataKey } },
+      );
+    }
+    return 'legacy';
+  }
+}
+
+async function checkTarget(req: RestoreRequest, plan: Manifest[], existed: boolean, zfs: Zfs, signal: AbortSignal): Promise<void> {
+  const first = plan[0]!;
+  if (!isIncremental(first)) {
+    if (existed && !req.force) throw targetExists(req.target);
+    return;
+  }
+  // An incremental first step needs its base on the target, the very same snapshot (guid).
+  const base = parseSnapshotShortName(first.previousSnapshot);
+  const hint = req.restoreAllIncrementalSnapshots
+    ? ''
+    : '; restore the whole chain instead (--chain / restoreAllIncrementalSnapshots=true)';
+  if (!existed || !(await zfs.exists(req.target, base, signal))) {
+    throw new SnapstreamError(
+      ErrorCode.BASE_MISSING,
+      `backup ${first.backup} is incremental from @${base}, which ${req.target} does not have${hint}`,
+      { details: { base, target: req.target } },
+    );
+  }
+  if (first.previousSnapshotGuid) {
+    const guid = await zfs.guid(req.target, base, signal);
+    if (guid !== first.previousSnapshotGuid) {
+      throw new SnapstreamError(
+        ErrorCode.BASE_MISSING,
+        `${req.target}@${base} is not the base of backup ${first.backup} (guid ${guid}, expected ${first.previousSnapshotGuid})${hint}`,
+        { details: { base, target: req.target } },
+      );
+    }
+  }
+}
+
+function targetExists(target: DatasetName): SnapstreamError {
+  return new SnapstreamError(
+    ErrorCode.ALREADY_EXISTS,
+    `target dataset ${target} already exists; restore into a new dataset, or pass --force to overwrite it (zfs recv -F)`,
+    { details: { target } },
+  );
+}
+
+interface ReceiveContext {
+  force: boolean;
+  signal: AbortSignal;
+  meter: ProgressMeter;
+  hasher: HasherFactory;
+  log: Logger;
+}
+
+async function receiveOne(m: Manifest, req: RestoreRequest, deps: RestoreDeps, c: ReceiveContext): Promise<number> {
+  const proc = deps.zfs.recv(req.target, { force: c.force, signal: c.signal });
+  try {
+    const { bytes } = await downloadVerified({
+      store: deps.store,
+      manifest: m,
+      window: req.transfer?.concurrency ?? DEFAULT_CONCURRENCY,
+      hasher: c.hasher,
+      meter: c.meter,
+      signal: c.signal,
+      log: c.log,
+      sink: (data) => writeChunk(proc, data),
+    });
+    proc.stdin.end();
+    checkExit(await proc.exit, `zfs recv into ${req.target} (backup ${m.backup})`);
+    return bytes;
+  } catch (e) {
+    // Killing the receive makes ZFS discard the partial stream.
+    const st = await proc.stop();
+    if (e instanceof SnapstreamError) throw e;
+    // A write error (EPIPE) means zfs recv gave up first: its own message says why.
+    checkExit(st, `zfs recv into ${req.target} (backup ${m.backup})`);
+    throw e;
+  }
+}
+
+function writeChunk(proc: OwnedProcess, data: Buffer): Promise<void> {
+  const stdin: Writable = proc.stdin;
+  return new Promise((resolve, reject) => {
+    stdin.write(data, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+async function restoreLegacy(req: RestoreRequest, deps: RestoreDeps, signal: AbortSignal, meter: ProgressMeter, log: Logger): Promise<RestoreResult> {
+  const dataKey = dataKeyFor(req.layout, req.backup, req.volume);
+  log.warn({ dataKey }, 'restoring an object without a manifest: it is NOT verified');
+  const info = await deps.store.head(dataKey, { signal });
+  meter.estimatedBytes = info?.size;
+  meter.setPhase('transfer');
+  const proc = deps.zfs.recv(req.target, { force: req.force === true, signal });
+  try {
+    const body = await deps.store.get(dataKey, { signal });
+    body.on('data', (b: Buffer) => meter.add(b.length));
+    await pipeline(body, proc.stdin, { signal });
+    checkExit(await proc.exit, `zfs recv into ${req.target} (unverified backup ${req.backup})`);
+  } catch (e) {
+    const st = await proc.stop();
+    if (!(e instanceof SnapstreamError)) checkExit(st, `zfs recv into ${req.target}`);
+    throw e;
+  }
+  const snaps = await deps.zfs.listSnapshots(req.target, signal);
+  meter.setPhase('done');
+  return { target: req.target, snapshot: snaps[snaps.length - 1]?.name ?? '', restored: [], bytes: meter.bytes, verified: false };
+}
+
+async function maybeSetTargetIp(req: RestoreRequest, zfs: Zfs, signal: AbortSignal): Promise<void> {
+  if (req.targetIp === undefined || req.targetIp === '') return;
+  await zfs.setUserProperty(req.target, TARGET_IP_PROPERTY, req.targetIp, signal);
+}
+
+export function isIpAddress(s: string): boolean {
+  return /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(s) || (/^[0-9a-fA-F:]+$/.test(s) && s.includes(':') && s.length <= 45);
+}

@@ -1,0 +1,219 @@
+import type { Logger } from 'pino';
+import { ErrorCode, SnapstreamError } from '../errors.js';
+import { OwnedProcess, checkExit } from '../exec/owned-process.js';
+import {
+  type DatasetName,
+  type SnapshotShortName,
+  checkAllowed,
+  parseUserPropertyName,
+  snapshotName,
+} from './names.js';
+
+export interface ZfsOptions {
+  /** Path of the `zfs` binary (default "zfs" from PATH). A wrapper script is fine. */
+  binary?: string;
+  /** Pools (or dataset prefixes) this process may touch; empty = any. */
+  allowedPools?: readonly string[];
+  log: Logger;
+}
+
+export interface SnapshotInfo {
+  name: SnapshotShortName;
+  guid: string;
+  /** Seconds since the epoch. */
+  creation: number;
+}
+
+export interface SendSizeEstimate {
+  bytes: number;
+  /** True when ZFS computed it (`zfs send -nP`); false for a property-based guess. */
+  exact: boolean;
+}
+
+/** Output kept from a short `zfs` command; listings of thousands of snapshots fit easily. */
+const MAX_STDOUT = 32 * 1024 * 1024;
+
+/**
+ * The ZFS driver. Every method takes validated names (names.ts) and checks the allowed pools before
+ * spawning; commands run with argument arrays through OwnedProcess, never a shell, and their exit
+ * status always counts.
+ */
+export class Zfs {
+  readonly binary: string;
+  private readonly allowed: readonly string[];
+  private readonly log: Logger;
+  private sendDryRunSupported: boolean | undefined;
+
+  constructor(opts: ZfsOptions) {
+    this.binary = opts.binary ?? 'zfs';
+    this.allowed = opts.allowedPools ?? [];
+    this.log = opts.log;
+  }
+
+  checkAllowed(ds: DatasetName): void {
+    checkAllowed(ds, this.allowed);
+  }
+
+  /** Runs a short zfs command and returns its stdout; a non-zero exit throws ZFS_FAILED. */
+  async run(args: string[], signal?: AbortSignal): Promise<string> {
+    const p = new OwnedProcess(this.binary, args, { signal, env: { ...process.env, LC_ALL: 'C' } });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    p.stdout.on('data', (b: Buffer) => {
+      size += b.length;
+      if (size <= MAX_STDOUT) chunks.push(b);
+    });
+    const st = await p.exit;
+    if (signal?.aborted) throw new SnapstreamError(ErrorCode.ABORTED, `zfs ${args[0]} was aborted`);
+    checkExit({ ...st, stderr: firstLines(st.stderr) }, `zfs ${args.join(' ')}`);
+    if (size > MAX_STDOUT) throw new SnapstreamError(ErrorCode.ZFS_FAILED, `zfs ${args[0]} printed more than ${MAX_STDOUT} bytes`);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  /** True when the dataset or snapshot exists. */
+  async exists(ds: DatasetName, snap?: SnapshotShortName, signal?: AbortSignal): Promise<boolean> {
+    this.checkAllowed(ds);
+    const name = snap ? snapshotName(ds, snap) : ds;
+    try {
+      await this.run(['list', '-H', '-o', 'name', ...(snap ? ['-t', 'snapshot'] : []), name], signal);
+      return true;
+    } catch (e) {
+      if (e instanceof SnapstreamError && /does not exist/.test(String(e.details.stderr))) return false;
+      throw e;
+    }
+  }
+
+  async snapshot(ds: DatasetName, snap: SnapshotShortName, signal?: AbortSignal): Promise<void> {
+    this.checkAllowed(ds);
+    await this.run(['snapshot', snapshotName(ds, snap)], signal);
+    this.log.info({ dataset: ds, snapshot: snap }, 'snapshot created');
+  }
+
+  /** Destroys a snapshot; an absent snapshot is not an error (cleanup must be idempotent). */
+  async destroySnapshot(ds: DatasetName, snap: SnapshotShortName, signal?: AbortSignal): Promise<boolean> {
+    this.checkAllowed(ds);
+    if (!(await this.exists(ds, snap, signal))) return false;
+    await this.run(['destroy', snapshotName(ds, snap)], signal);
+    this.log.info({ dataset: ds, snapshot: snap }, 'snapshot destroyed');
+    return true;
+  }
+
+  /** Destroys a dataset and its snapshots (-r); absent is not an error. */
+  async destroyDataset(ds: DatasetName, signal?: AbortSignal): Promise<boolean> {
+    this.checkAllowed(ds);
+    if (!(await this.exists(ds, undefined, signal))) return false;
+    await this.run(['destroy', '-r', ds], signal);
+    this.log.info({ dataset: ds }, 'dataset destroyed');
+    return true;
+  }
+
+  /** Snapshots of a dataset, oldest first (ZFS lists them in creation-txg order). */
+  async listSnapshots(ds: DatasetName, signal?: AbortSignal): Promise<SnapshotInfo[]> {
+    this.checkAllowed(ds);
+    const names = (await this.run(['list', '-H', '-o', 'name', '-t', 'snapshot', '-r', '-d', '1', ds], signal))
+      .split('\n')
+      .filter((l) => l.startsWith(ds + '@'));
+    if (names.length === 0) return [];
+    const props = await this.run(['get', '-H', '-p', '-o', 'name,property,value', 'guid,creation', ...names], signal);
+    const byName = new Map<string, { guid: string; creation: number }>();
+    for (const line of props.split('\n')) {
+      const [name, prop, value] = line.split('\t');
+      if (!name || !prop || value === undefined) continue;
+      const e = byName.get(name) ?? { guid: '', creation: 0 };
+      if (prop === 'guid') e.guid = value;
+      if (prop === 'creation') e.creation = Number(value);
+      byName.set(name, e);
+    }
+    return names.map((n) => ({
+      name: n.slice(ds.length + 1) as SnapshotShortName,
+      guid: byName.get(n)?.guid ?? '',
+      creation: byName.get(n)?.creation ?? 0,
+    }));
+  }
+
+  async getProperty(ds: DatasetName, prop: string, snap?: SnapshotShortName, signal?: AbortSignal): Promise<string> {
+    this.checkAllowed(ds);
+    if (!/^[a-z0-9_.:@-]+$/.test(prop)) throw new SnapstreamError(ErrorCode.INVALID_NAME, `invalid property ${JSON.stringify(prop)}`);
+    const name = snap ? snapshotName(ds, snap) : ds;
+    return (await this.run(['get', '-H', '-p', '-o', 'value', prop, name], signal)).trim();
+  }
+
+  async guid(ds: DatasetName, snap: SnapshotShortName, signal?: AbortSignal): Promise<string> {
+    return this.getProperty(ds, 'guid', snap, signal);
+  }
+
+  async setUserProperty(ds: DatasetName, key: string, value: string, signal?: AbortSignal): Promise<void> {
+    this.checkAllowed(ds);
+    const k = parseUserPropertyName(key);
+    // eslint-disable-next-line no-control-regex
+    if (value.length > 1024 || /[\u0000-\u001f]/.test(value)) {
+      throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `value for ${k} must be at most 1024 printable characters`);
+    }
+    await this.run(['set', `${k}=${value}`, ds], signal);
+  }
+
+  /**
+   * How many bytes `zfs send` will produce. Uses `zfs send -nP` where the installed zfs has it; else
+   * a guess from the snapshot's referenced size times its compression ratio (zfs-fuse has no -nP).
+   * The guess only sizes parts and the ETA; nothing depends on it being exact.
+   */
+  async estimateSendSize(ds: DatasetName, snap: SnapshotShortName, prev?: SnapshotShortName, signal?: AbortSignal): Promise<SendSizeEstimate | undefined> {
+    this.checkAllowed(ds);
+    if (this.sendDryRunSupported !== false) {
+      try {
+        const out = await this.run(['send', '-nP', ...sendArgsTail(ds, snap, prev)], signal);
+        const m = /^size\s+(\d+)/m.exec(out);
+        if (m) {
+          this.sendDryRunSupported = true;
+          return { bytes: Number(m[1]), exact: true };
+        }
+      } catch (e) {
+        if (!(e instanceof SnapstreamError) || !/invalid option/.test(String(e.details.stderr))) throw e;
+      }
+      this.sendDryRunSupported = false;
+    }
+    try {
+      const ref = Number(await this.getProperty(ds, 'referenced', snap, signal));
+      const ratio = parseFloat(await this.getProperty(ds, 'compressratio', snap, signal)) || 1;
+      if (!Number.isFinite(ref)) return undefined;
+      return { bytes: Math.ceil(ref * ratio), exact: false };
+    } catch (e) {
+      this.log.debug({ err: e }, 'no send size estimate');
+      return undefined;
+    }
+  }
+
+  /** The argument list of `zfs send` for a full or incremental stream. */
+  sendArgs(ds: DatasetName, snap: SnapshotShortName, prev?: SnapshotShortName): string[] {
+    return ['send', ...sendArgsTail(ds, snap, prev)];
+  }
+
+  /** Starts `zfs send`; the caller owns the returned process (read stdout, then await exit or stop). */
+  send(ds: DatasetName, snap: SnapshotShortName, prev: SnapshotShortName | undefined, signal?: AbortSignal): OwnedProcess {
+    this.checkAllowed(ds);
+    const args = this.sendArgs(ds, snap, prev);
+    this.log.debug({ args }, 'spawning zfs send');
+    return new OwnedProcess(this.binary, args, { stdout: 'pipe', signal, env: { ...process.env, LC_ALL: 'C' } });
+  }
+
+  /**
+   * Starts `zfs recv` into `target`; the caller owns the process (write stdin, end it, await exit).
+   * `force` (-F) rolls the target back to its latest snapshot first, as incremental restores need
+   * when the target was touched (mounting alone can change it).
+   */
+  recv(target: DatasetName, opts: { force: boolean; signal?: AbortSignal }): OwnedProcess {
+    this.checkAllowed(target);
+    const args = ['recv', ...(opts.force ? ['-F'] : []), target];
+    this.log.debug({ args }, 'spawning zfs recv');
+    return new OwnedProcess(this.binary, args, { stdin: 'pipe', stdout: 'ignore', signal: opts.signal, env: { ...process.env, LC_ALL: 'C' } });
+  }
+}
+
+function sendArgsTail(ds: DatasetName, snap: SnapshotShortName, prev?: SnapshotShortName): string[] {
+  return [...(prev ? ['-i', snapshotName(ds, prev)] : []), snapshotName(ds, snap)];
+}
+
+/** zfs prints its whole usage text on a bad option; keep errors readable. */
+function firstLines(s: string, n = 3): string {
+  return s.split('\n').slice(0, n).join('\n');
+}
