@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../store/object-store.js';
 import { LocalStore } from '../store/local-store.js';
-import { S3Store } from '../store/s3-store.js';
 import type { LocationConfig } from './location-config.js';
 
 export interface OpenStoreOptions {
@@ -16,8 +15,11 @@ export async function openStore(cfg: LocationConfig, opts: OpenStoreOptions): Pr
   switch (s.provider) {
     case 'local':
       return new LocalStore(s.path);
-    case 'aws':
+    case 'aws': {
+      // Loaded on demand like GCS: the AWS SDK is a large share of startup time and memory.
+      const { S3Store } = await import('../store/s3-store.js');
       return new S3Store(s, { root: '', log: opts.log, maxSockets: opts.maxSockets });
+    }
     case 'gcp': {
       // Loaded on demand: the GCS client is large and most nodes use one provider.
       const { GcsStore } = await import('../store/gcs-store.js');

@@ -178,7 +178,8 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       throw e;
     }
   } catch (e) {
-    const err = signal.aborted && !(e instanceof SnapstreamError && e.code !== ErrorCode.ABORTED) ? abortedError(signal) : toSnapstreamError(e);
+    // Once aborted (cancel or stall), the abort's reason is the error, not its side effects (closed pipes).
+    const err = signal.aborted ? abortedError(signal) : toSnapstreamError(e);
     log.warn({ code: err.code, err: err.message }, 'backup failed; nothing was committed');
     throw err;
   } finally {
