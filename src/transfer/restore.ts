@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -6,7 +7,7 @@ import { type OwnedProcess, checkExit } from '../exec/owned-process.js';
 import type { Layout } from '../location/location-config.js';
 import { planRestore } from '../plan/restore-plan.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { type DatasetName, parseSnapshotShortName } from '../zfs/names.js';
+import { type DatasetName, parseDatasetName, parseSnapshotShortName } from '../zfs/names.js';
 import type { Zfs } from '../zfs/zfs.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, type RunOptions, type TransferOptions } from './backup.js';
 import { listBackups, readManifest } from './catalog.js';
@@ -69,19 +70,26 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const signal = controller.signal;
   const meter = new ProgressMeter({ controller, onProgress: opts.onProgress, stallTimeoutMs: req.transfer?.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS });
-  let createdTarget = false;
+  // What to destroy if the restore fails: the target when this restore creates it, or the staging
+  // dataset of a forced restore. Never a dataset that existed before.
+  let discardOnFailure: DatasetName | undefined;
   try {
     const existed = await zfs.exists(req.target, undefined, signal);
     const plan = await planFor(req, store, signal, log);
+    if (plan !== 'legacy') await checkTarget(req, plan, existed, zfs, signal);
+    else if (existed && !req.force) throw targetExists(req.target);
+    // A forced full restore over an existing dataset receives beside it and swaps only once every
+    // byte is verified and received: a failed restore leaves the old dataset exactly as it was (and
+    // a full `zfs recv -F` over a mounted filesystem fails spuriously on zfs-fuse).
+    const staging = existed && (plan === 'legacy' || !isIncremental(plan[0]!)) ? stagingNameFor(req.target) : undefined;
+    const into: RestoreRequest = staging ? { ...req, target: staging, force: false } : req;
+    discardOnFailure = staging ?? (existed ? undefined : req.target);
     if (plan === 'legacy') {
-      if (existed && !req.force) throw targetExists(req.target);
-      createdTarget = !existed;
-      const r = await restoreLegacy(req, deps, signal, meter, log);
+      const r = await restoreLegacy(into, deps, signal, meter, log);
+      if (staging) await swapIn(zfs, staging, req.target, signal, log);
       await maybeSetTargetIp(req, zfs, signal);
-      return r;
+      return { ...r, target: req.target };
     }
-    await checkTarget(req, plan, existed, zfs, signal);
-    createdTarget = !existed;
     // Check every object before receiving anything: a missing or short object fails now, not half-way.
     for (const m of plan) {
       const info = await store.head(m.dataKey, { signal });
@@ -100,10 +108,12 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
     let bytes = 0;
     for (const [i, m] of plan.entries()) {
       log.info({ backup: m.backup, snapshot: m.snapshot, incremental: isIncremental(m), bytes: m.size, step: `${i + 1}/${plan.length}` }, 'receiving');
-      // -F on later steps and on a forced full: the target may have been touched since the base.
-      const force = i > 0 || isIncremental(m) || req.force === true;
-      bytes += await receiveOne(m, req, deps, { force, signal, meter, hasher, log });
+      // -F on later steps and on an incremental first step: the target may have been touched since the base.
+      const force = i > 0 || isIncremental(m);
+      bytes += await receiveOne(m, into, deps, { force, signal, meter, hasher, log });
     }
+    if (staging) await swapIn(zfs, staging, req.target, signal, log);
+    discardOnFailure = undefined;
     await maybeSetTargetIp(req, zfs, signal);
     meter.setPhase('done');
     const last = plan[plan.length - 1]!;
@@ -111,9 +121,9 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
     return { target: req.target, snapshot: last.snapshot, restored: plan, bytes, verified: true };
   } catch (e) {
     const err = signal.aborted ? abortedError(signal) : toSnapstreamError(e);
-    if (createdTarget) {
+    if (discardOnFailure) {
       // The receive may have created the dataset (or part of a chain): leave nothing behind.
-      await zfs.destroyDataset(req.target).catch((de) => log.error({ err: (de as Error).message }, 'could not remove the partly restored target'));
+      await zfs.destroyDataset(discardOnFailure).catch((de) => log.error({ dataset: discardOnFailure, err: (de as Error).message }, 'could not remove the partly restored dataset'));
     }
     log.warn({ code: err.code, err: err.message }, 'restore failed');
     throw err;
@@ -121,6 +131,18 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
     meter.stop();
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
+}
+
+/** A sibling of the target that no one else would pick; parseDatasetName enforces ZFS's length limit. */
+function stagingNameFor(target: DatasetName): DatasetName {
+  return parseDatasetName(`${target}-snapstream-restore-${randomBytes(4).toString('hex')}`);
+}
+
+/** Replaces `target` (and its snapshots) with the fully received `staging` dataset. */
+async function swapIn(zfs: Zfs, staging: DatasetName, target: DatasetName, signal: AbortSignal, log: Logger): Promise<void> {
+  await zfs.destroyDataset(target, signal);
+  await zfs.rename(staging, target, signal);
+  log.info({ target }, 'replaced the existing dataset with the restored one');
 }
 
 async function planFor(req: RestoreRequest, store: ObjectStore, signal: AbortSignal, log: Logger): Promise<Manifest[] | 'legacy'> {
@@ -180,7 +202,7 @@ async function checkTarget(req: RestoreRequest, plan: Manifest[], existed: boole
 function targetExists(target: DatasetName): SnapstreamError {
   return new SnapstreamError(
     ErrorCode.ALREADY_EXISTS,
-    `target dataset ${target} already exists; restore into a new dataset, or pass --force to overwrite it (zfs recv -F)`,
+    `target dataset ${target} already exists; restore into a new dataset, or pass --force to replace it (the old one is kept until the restore has succeeded)`,
     { details: { target } },
   );
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { OwnedProcess, checkExit } from '../exec/owned-process.js';
@@ -70,6 +71,23 @@ export class Zfs {
     return Buffer.concat(chunks).toString('utf8');
   }
 
+  /**
+   * zfs-fuse reports "dataset is busy" for a moment after a dataset was created or received (its
+   * FUSE mount settles asynchronously); destroy and rename retry that one error a few times.
+   */
+  private async runRetryingBusy(args: string[], signal?: AbortSignal): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.run(args, signal);
+        return;
+      } catch (e) {
+        if (!isBusy(e) || attempt >= 6) throw e;
+        this.log.debug({ args, attempt }, 'dataset busy; retrying');
+        await sleep(200 * attempt, undefined, { signal });
+      }
+    }
+  }
+
   /** True when the dataset or snapshot exists. */
   async exists(ds: DatasetName, snap?: SnapshotShortName, signal?: AbortSignal): Promise<boolean> {
     this.checkAllowed(ds);
@@ -102,9 +120,26 @@ export class Zfs {
   async destroyDataset(ds: DatasetName, signal?: AbortSignal): Promise<boolean> {
     this.checkAllowed(ds);
     if (!(await this.exists(ds, undefined, signal))) return false;
-    await this.run(['destroy', '-r', ds], signal);
+    // -f unmounts even if busy.
+    await this.runRetryingBusy(['destroy', '-r', '-f', ds], signal);
     this.log.info({ dataset: ds }, 'dataset destroyed');
     return true;
+  }
+
+  /** Renames a dataset within its pool (a forced restore swaps its staged copy in this way). */
+  async rename(from: DatasetName, to: DatasetName, signal?: AbortSignal): Promise<void> {
+    this.checkAllowed(from);
+    this.checkAllowed(to);
+    try {
+      await this.run(['rename', from, to], signal);
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+      // zfs-fuse cannot rename a mounted filesystem (OpenZFS remounts by itself): unmount, rename, mount.
+      await this.runRetryingBusy(['unmount', from], signal);
+      await this.run(['rename', from, to], signal);
+      await this.run(['mount', to], signal);
+    }
+    this.log.info({ from, to }, 'dataset renamed');
   }
 
   /** Snapshots of a dataset, oldest first (ZFS lists them in creation-txg order). */
@@ -216,4 +251,8 @@ function sendArgsTail(ds: DatasetName, snap: SnapshotShortName, prev?: SnapshotS
 /** zfs prints its whole usage text on a bad option; keep errors readable. */
 function firstLines(s: string, n = 3): string {
   return s.split('\n').slice(0, n).join('\n');
+}
+
+function isBusy(e: unknown): boolean {
+  return e instanceof SnapstreamError && /busy/.test(String(e.details.stderr));
 }

@@ -187,6 +187,9 @@ describe.skipIf(!needs('zfs'))('backup modes and refusals', () => {
       expect(await zfs.exists(target)).toBe(true); // untouched
       await runRestore({ backup: 'full2', volume: 'v', layout: layout(t), target, force: true }, deps(t));
       expect(await treeDigest(await mountpointOf(zfs, target))).toBe(src.digest1);
+      // The forced restore received into a staging sibling and swapped it in: nothing else remains.
+      const siblings = (await zfs.run(['list', '-H', '-o', 'name', '-r', target.slice(0, target.lastIndexOf('/'))])).split('\n');
+      expect(siblings.filter((n) => n.includes('snapstream-restore'))).toEqual([]);
     } finally {
       await zfs.destroyDataset(target);
     }
