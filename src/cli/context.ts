@@ -3,6 +3,8 @@ import { createLogger } from '../log.js';
 import type { LocationConfig } from '../location/location-config.js';
 import { openStore } from '../location/open-store.js';
 import { parseLocationUrl } from '../location/parse-location-url.js';
+import { loadConfigFiles } from '../config/load-config.js';
+import type { LocationBehaviour } from '../config/location-settings.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { Zfs } from '../zfs/zfs.js';
 import { type Options, type Parsed, str, usage } from './args.js';
@@ -27,9 +29,31 @@ export function zfsFor(p: Parsed, log: Logger): Zfs {
   });
 }
 
-export function locationFor(command: string, url: string | undefined, flag: string): LocationConfig {
-  if (!url) throw usage(command, `a location is required (${flag} file:///dir | s3://bucket/prefix?endpoint=... | gs://bucket/prefix)`);
-  return parseLocationUrl(url);
+export interface ResolvedLocation {
+  location: LocationConfig;
+  /** Set when the location came from a VolumeSnapshotLocation / config file: its seed flags apply. */
+  behaviour?: LocationBehaviour;
+}
+
+/**
+ * A location is a URL, or a YAML file holding a Velero VolumeSnapshotLocation (or a snapstream config
+ * file), written `FILE.yaml` when it defines one location, `FILE.yaml#NAME` to pick one of several.
+ */
+export async function locationFor(command: string, text: string | undefined, flag: string): Promise<ResolvedLocation> {
+  if (!text) {
+    throw usage(command, `a location is required (${flag} file:///dir | s3://bucket/prefix?endpoint=... | gs://bucket/prefix | vsl.yaml)`);
+  }
+  const m = /^(?!\w+:\/\/)(.+\.ya?ml)(?:#(.+))?$/.exec(text);
+  if (!m) return { location: parseLocationUrl(text) };
+  const [, file, name] = m as unknown as [string, string, string | undefined];
+  const cfg = await loadConfigFiles([file]);
+  const found = name === undefined ? cfg.locations : cfg.locations.filter((l) => l.name === name);
+  const names = cfg.locations.map((l) => l.name).join(', ') || 'none';
+  if (found.length === 0) {
+    throw usage(command, name === undefined ? `${file} defines no location (a VolumeSnapshotLocation or a snapstream config with locations)` : `${file} has no location named "${name}" (it has: ${names})`);
+  }
+  if (found.length > 1) throw usage(command, `${file} defines ${found.length} locations (${names}); pick one with ${flag} ${file}#NAME`);
+  return { location: found[0]!.location, behaviour: found[0]!.behaviour };
 }
 
 export async function storeFor(loc: LocationConfig, log: Logger): Promise<ObjectStore> {

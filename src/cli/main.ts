@@ -17,9 +17,13 @@ Commands:
   verify    LOCATION --backup B --volume V | --all    check every hash without restoring
   delete    LOCATION --backup B --volume V            delete one backup
   agent     run the node agent (gRPC API for the operator)
+  controller --config FILE --agent HOST:PORT         run schedules: snapshot, back up, clean up, expire
+  schedule  ls --config FILE                          schedules: last/next run, last result, backups
   version   print the version
 
-Locations: file:///dir, s3://bucket/prefix?endpoint=URL&region=R, gs://bucket/prefix.
+Locations: file:///dir, s3://bucket/prefix?endpoint=URL&region=R, gs://bucket/prefix,
+or a VolumeSnapshotLocation YAML file (vsl.yaml, or vsl.yaml#NAME when it holds several): its
+disableIncrementalBackups / restoreAllIncrementalSnapshots / autoSetTargetIP then apply.
 Exit status: 0 ok, 1 failure, 2 usage or configuration error, 3 integrity failure, 130 interrupted.
 `;
 
@@ -32,6 +36,8 @@ const COMMANDS: Record<string, Command> = {
   verify: verifyCommand,
   delete: deleteCommand,
   agent: async (argv) => (await import('./agent-command.js')).agentCommand(argv),
+  controller: async (argv) => (await import('./commands/controller.js')).controllerCommand(argv),
+  schedule: async (argv) => (await import('./commands/schedule.js')).scheduleCommand(argv),
   version: async () => {
     process.stdout.write(`${VERSION}\n`);
     return 0;

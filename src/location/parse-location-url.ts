@@ -6,14 +6,14 @@ import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { LocationConfig } from './location-config.js';
 
 const S3_PARAMS = ['endpoint', 'region', 'forcePathStyle', 'profile', 'insecureSkipTLSVerify', 'checksums', 'partSize', 'prefix'] as const;
-const GS_PARAMS = ['project', 'keyFile', 'parallelUpload', 'partSize', 'prefix'] as const;
+const GS_PARAMS = ['project', 'credentialsFile', 'parallelUpload', 'partSize', 'prefix'] as const;
 const FILE_PARAMS = ['partSize', 'prefix'] as const;
 
 /**
  * Parses a location URL:
  *   file:///var/backups            (or a plain absolute path)  a local directory
  *   s3://bucket[/path]?endpoint=http://127.0.0.1:7480&region=us-east-1&forcePathStyle=true
- *   gs://bucket[/path]?project=my-project
+ *   gs://bucket[/path]?project=my-project[&credentialsFile=/secrets/key.json][&parallelUpload=true]
  * The URL path is the backupPathPrefix. Credentials never go in the URL: they come from the SDKs'
  * default chains (AWS_* env, ~/.aws profiles, GOOGLE_APPLICATION_CREDENTIALS, workload identity).
  */
@@ -87,12 +87,16 @@ export function parseLocationUrl(input: string): LocationConfig {
       allow(GS_PARAMS);
       const bucket = url.hostname;
       checkBucket(bucket, bad);
+      const keyFile = params.get('credentialsFile');
+      if (keyFile !== undefined && !keyFile.startsWith('/')) {
+        bad(`has credentialsFile=${keyFile}, which is not an absolute path`, 'give the absolute path of a service-account key file, or leave it out to use Application Default Credentials');
+      }
       return {
         store: {
           provider: 'gcp',
           bucket,
           projectId: params.get('project'),
-          keyFile: params.get('keyFile'),
+          keyFile,
           parallelUpload: params.has('parallelUpload') ? parseBoolean('parallelUpload', params.get('parallelUpload')!) : false,
         },
         layout,

@@ -13,9 +13,12 @@ import {
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
+  type UploadPartCommandInput,
+  type UploadPartCommandOutput,
 } from '@aws-sdk/client-s3';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { BuildMiddleware } from '@smithy/types';
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { S3StoreConfig } from '../location/location-config.js';
@@ -62,6 +65,8 @@ export class S3Store implements ObjectStore {
   readonly log: Logger;
   private readonly pageSize: number;
   private readonly where: string;
+  /** See signPartPayload(). */
+  readonly signParts: boolean;
 
   constructor(cfg: S3StoreConfig, opts: S3StoreOptions) {
     this.bucket = cfg.bucket;
@@ -90,6 +95,7 @@ export class S3Store implements ObjectStore {
         requestTimeout: 120_000,
       }),
     });
+    this.signParts = signPartPayload(cfg.endpoint);
     this.where = `s3://${cfg.bucket}${this.root ? '/' + this.root : ''}${cfg.endpoint ? ` at ${redactUrl(cfg.endpoint)}` : ''}`;
   }
 
@@ -269,7 +275,8 @@ export class S3Store implements ObjectStore {
       );
     }
     const net = /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up|TimeoutError/i.test(`${name} ${msg} ${(e as { code?: string }).code ?? ''}`);
-    const retryable = net || status === undefined || status >= 500 || status === 429 || name === 'SlowDown' || name === 'RequestTimeout';
+    // 501 Not Implemented means the server lacks the feature (Swift answers it for some APIs): never retried.
+    const retryable = net || status === undefined || (status >= 500 && status !== 501) || status === 429 || name === 'SlowDown' || name === 'RequestTimeout';
     return new SnapstreamError(ErrorCode.STORE_FAILED, `${this.where}: ${key}: ${name ? name + ': ' : ''}${msg}`, {
       cause: e,
       retryable,
@@ -292,19 +299,16 @@ class S3Upload implements MultipartUpload {
 
   async uploadPart(part: UploadPart, opts: SignalOptions = {}): Promise<void> {
     const s = this.store;
-    const res = await s.call(this.key, () =>
-      s.client.send(
-        new UploadPartCommand({
-          Bucket: s.bucket,
-          Key: this.fullKey,
-          UploadId: this.uploadId,
-          PartNumber: part.number,
-          Body: part.data,
-          ContentLength: part.data.length,
-        }),
-        { abortSignal: opts.signal },
-      ),
-    );
+    const cmd = new UploadPartCommand({
+      Bucket: s.bucket,
+      Key: this.fullKey,
+      UploadId: this.uploadId,
+      PartNumber: part.number,
+      Body: part.data,
+      ContentLength: part.data.length,
+    });
+    if (!s.signParts) cmd.middlewareStack.add(unsignedPayload, UNSIGNED_PAYLOAD_MW);
+    const res = await s.call(this.key, () => s.client.send(cmd, { abortSignal: opts.signal }));
     if (!res.ETag) throw new SnapstreamError(ErrorCode.STORE_FAILED, `${s.describe()}: no ETag for part ${part.number} of ${this.key}`, { retryable: true });
     this.etags.set(part.number, res.ETag);
   }
@@ -344,6 +348,30 @@ class S3Upload implements MultipartUpload {
     }
   }
 }
+
+/**
+ * Whether UploadPart bodies are covered by the SigV4 signature. Signing hashes every byte with SHA-256
+ * (~0.5 s of CPU per GB, as much as the rest of the agent together). Over https TLS already protects
+ * the bytes, so parts go out as UNSIGNED-PAYLOAD (what the AWS CLI and SDKs do for S3 over https); over
+ * plain http the signature is the only check the server makes, so it stays unless
+ * SNAPSTREAM_S3_SIGN_PAYLOAD=false says otherwise (snapstream's per-part xxh64 still catches damage at
+ * verify/restore time). SNAPSTREAM_S3_SIGN_PAYLOAD=true forces signing everywhere.
+ */
+export function signPartPayload(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.SNAPSTREAM_S3_SIGN_PAYLOAD?.trim().toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return endpoint !== undefined && endpoint.toLowerCase().startsWith('http:');
+}
+
+const UNSIGNED_PAYLOAD_MW = { step: 'build', name: 'snapstreamUnsignedPayload', override: true } as const;
+
+/** Marks the body as unsigned before the signer runs, so it does not hash it. */
+const unsignedPayload: BuildMiddleware<UploadPartCommandInput, UploadPartCommandOutput> = (next) => async (args) => {
+  const req = args.request as { headers?: Record<string, string> };
+  if (req.headers) req.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+  return next(args);
+};
 
 function httpStatus(e: unknown): number | undefined {
   return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;

@@ -5,7 +5,7 @@ import type { Layout } from '../location/location-config.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { type DatasetName, parseSnapshotShortName } from '../zfs/names.js';
 import type { Zfs } from '../zfs/zfs.js';
-import { loadHasher } from './hasher.js';
+import { type HasherFactory, loadHasher } from './hasher.js';
 import { dataKeyFor, validateBackupName } from './layout.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, manifestKeyFor, serializeManifest } from './manifest.js';
 import { planParts } from './part-plan.js';
@@ -47,6 +47,8 @@ export interface BackupDeps {
   zfs: Zfs;
   store: ObjectStore;
   log: Logger;
+  /** XXH64 by default; native-bench swaps in a no-op one to measure what hashing costs. */
+  hasher?: HasherFactory;
 }
 
 export interface RunOptions {
@@ -107,7 +109,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       zfs.estimateSendSize(req.dataset, snap, prev, signal),
       zfs.guid(req.dataset, snap, signal),
       prev ? zfs.guid(req.dataset, prev, signal) : Promise.resolve(''),
-      loadHasher(),
+      deps.hasher ?? loadHasher(),
     ]);
     const plan = planParts({ limits: store.limits, estimatedBytes: estimate?.bytes, partSize: req.transfer?.partSize });
     const concurrency = req.transfer?.concurrency ?? DEFAULT_CONCURRENCY;

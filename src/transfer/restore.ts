@@ -86,7 +86,10 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
     discardOnFailure = staging ?? (existed ? undefined : req.target);
     if (plan === 'legacy') {
       const r = await restoreLegacy(into, deps, signal, meter, log);
-      if (staging) await swapIn(zfs, staging, req.target, signal, log);
+      if (staging) {
+        discardOnFailure = undefined; // from here on the staged copy is the only copy
+        await swapIn(zfs, staging, req.target, signal, log);
+      }
       await maybeSetTargetIp(req, zfs, signal);
       return { ...r, target: req.target };
     }
@@ -112,8 +115,10 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
       const force = i > 0 || isIncremental(m);
       bytes += await receiveOne(m, into, deps, { force, signal, meter, hasher, log });
     }
-    if (staging) await swapIn(zfs, staging, req.target, signal, log);
-    discardOnFailure = undefined;
+    if (staging) {
+      discardOnFailure = undefined; // from here on the staged copy may be the only copy
+      await swapIn(zfs, staging, req.target, signal, log);
+    }
     await maybeSetTargetIp(req, zfs, signal);
     meter.setPhase('done');
     const last = plan[plan.length - 1]!;
@@ -140,8 +145,18 @@ function stagingNameFor(target: DatasetName): DatasetName {
 
 /** Replaces `target` (and its snapshots) with the fully received `staging` dataset. */
 async function swapIn(zfs: Zfs, staging: DatasetName, target: DatasetName, signal: AbortSignal, log: Logger): Promise<void> {
-  await zfs.destroyDataset(target, signal);
-  await zfs.rename(staging, target, signal);
+  try {
+    await zfs.destroyDataset(target, signal);
+    await zfs.rename(staging, target, signal);
+  } catch (e) {
+    const err = toSnapstreamError(e);
+    throw new SnapstreamError(
+      err.code,
+      `the restore succeeded into ${staging}, but replacing ${target} with it failed (${err.message}); ` +
+        `${staging} is kept: finish with \`zfs destroy -r ${target}; zfs rename ${staging} ${target}\``,
+      { cause: e, details: { staging, target } },
+    );
+  }
   log.info({ target }, 'replaced the existing dataset with the restored one');
 }
 

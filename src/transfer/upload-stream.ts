@@ -92,37 +92,58 @@ export async function uploadStream(source: Readable, o: UploadStreamOptions): Pr
   let size = partSizeFor(o.plan, n);
   let buf = await acquire(pool, size, o);
   let fill = 0;
+  // Each part is hashed slice by slice as it is copied in, while the bytes are still in cache.
+  let partHasher = o.hasher.create();
+
+  /** Copies what fits of chunk[pos..] into the part buffer; returns the new position in the chunk. */
+  const absorb = (chunk: Buffer, pos: number): number => {
+    const take = Math.min(chunk.length - pos, size - fill);
+    if (take === 0) return pos;
+    const slice = pos === 0 && take === chunk.length ? chunk : chunk.subarray(pos, pos + take);
+    partHasher.update(slice);
+    buf.set(slice, fill);
+    fill += take;
+    return pos + take;
+  };
+
+  /** The part buffer is full: record it, hand it to the store, and wait for the next buffer. */
+  const nextPart = async (): Promise<void> => {
+    parts.push({ n, offset, size: fill, xxh64: partHasher.digestHex() });
+    await dispatch(n, offset, buf);
+    offset += fill;
+    n++;
+    o.meter.part = n;
+    if (o.rateLimitBytesPerSec) await throttle(offset, started, o.rateLimitBytesPerSec, o.signal);
+    size = partSizeFor(o.plan, n);
+    buf = await acquire(pool, size, o);
+    fill = 0;
+    partHasher = o.hasher.create();
+  };
 
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      if (failure) throw failure;
-      if (o.signal.aborted) throw abortedError(o.signal);
-      streamHasher.update(chunk);
-      o.meter.add(chunk.length);
-      let pos = 0;
-      while (pos < chunk.length) {
-        const take = Math.min(chunk.length - pos, size - fill);
-        chunk.copy(buf, fill, pos, pos + take);
-        fill += take;
-        pos += take;
-        if (fill === size) {
-          parts.push({ n, offset, size: fill, xxh64: o.hasher.hashHex(buf) });
-          await dispatch(n, offset, buf);
-          offset += fill;
-          n++;
-          o.meter.part = n;
-          if (o.rateLimitBytesPerSec) await throttle(offset, started, o.rateLimitBytesPerSec, o.signal);
-          size = partSizeFor(o.plan, n);
-          buf = await acquire(pool, size, o);
-          fill = 0;
+    await readParts(source, o.signal, {
+      onChunk: (chunk) => {
+        if (failure) throw failure;
+        streamHasher.update(chunk);
+        o.meter.add(chunk.length);
+        const pos = absorb(chunk, 0);
+        return fill === size ? pos : -1;
+      },
+      onFull: async (chunk, pos) => {
+        // The source is paused here; the rest of the chunk goes into the following part(s).
+        for (;;) {
+          await nextPart();
+          if (failure) throw failure;
+          pos = absorb(chunk, pos);
+          if (fill < size) return;
         }
-      }
-    }
+      },
+    });
     if (failure) throw failure;
     // The last part may be short; a zero-length stream still yields one (empty) part so the object exists.
     if (fill > 0 || n === 1) {
       const last = buf.subarray(0, fill);
-      parts.push({ n, offset, size: fill, xxh64: o.hasher.hashHex(last) });
+      parts.push({ n, offset, size: fill, xxh64: partHasher.digestHex() });
       await dispatch(n, offset, last);
       offset += fill;
     } else {
@@ -137,6 +158,78 @@ export async function uploadStream(source: Readable, o: UploadStreamOptions): Pr
     throw failure;
   }
   return { size: offset, parts, streamHash: streamHasher.digestHex() };
+}
+
+interface PartReader {
+  /** Takes a chunk synchronously; returns -1, or the position in the chunk where a full part ended. */
+  onChunk(chunk: Buffer): number;
+  /** Runs with the source paused after a part filled; `pos` is where the chunk's remainder starts. */
+  onFull(chunk: Buffer, pos: number): Promise<void>;
+}
+
+/**
+ * Reads `source` with 'data' events rather than an async iterator: a pipe delivers ~16,000 chunks per
+ * GB, and a promise and a microtask per chunk were a visible share of the agent's CPU. The source is
+ * paused only while a full part is handed on (which is where backpressure reaches zfs send).
+ */
+function readParts(source: Readable, signal: AbortSignal, r: PartReader): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let ended = false;
+    let working = false;
+    let settled = false;
+    const finish = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('error', finish);
+      source.off('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+      if (err !== undefined) {
+        source.pause();
+        reject(err);
+      } else resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      if (settled) return;
+      let pos: number;
+      try {
+        pos = r.onChunk(chunk);
+      } catch (e) {
+        finish(e);
+        return;
+      }
+      if (pos < 0) return;
+      source.pause();
+      working = true;
+      r.onFull(chunk, pos).then(
+        () => {
+          working = false;
+          if (ended) finish();
+          else if (!settled) source.resume();
+        },
+        (e: unknown) => finish(e),
+      );
+    };
+    const onEnd = () => {
+      ended = true;
+      if (!working) finish();
+    };
+    const onClose = () => {
+      // Destroyed before its end (zfs send killed, or the caller gave up): not a complete stream.
+      if (!ended) finish(signal.aborted ? abortedError(signal) : new SnapstreamError(ErrorCode.ZFS_FAILED, 'the send stream closed before its end'));
+    };
+    const onAbort = () => finish(abortedError(signal));
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    source.on('data', onData);
+    source.once('end', onEnd);
+    source.once('error', finish);
+    source.once('close', onClose);
+  });
 }
 
 function acquire(pool: BufferPool, size: number, o: UploadStreamOptions): Promise<Buffer> {

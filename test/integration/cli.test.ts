@@ -90,4 +90,41 @@ describe.skipIf(!needs('zfs'))('CLI end to end on a local directory', () => {
     expect(cli('delete', loc, '--backup', 'cli1', '--volume', 'v').code).toBe(0);
     expect(JSON.parse(cli('ls', loc, '--json').out).backups).toEqual([]);
   });
+
+  it('takes a VolumeSnapshotLocation file as the location and applies its seed flags', async () => {
+    const bucket = path.join(dir, 'vsl-bucket');
+    const vslFile = path.join(dir, 'vsl.yaml');
+    await fs.writeFile(
+      vslFile,
+      [
+        'apiVersion: velero.io/v1',
+        'kind: VolumeSnapshotLocation',
+        'metadata: {name: nightly, namespace: velero}',
+        'spec:',
+        '  provider: openebs.io/cstor-blockstore',
+        '  config:',
+        '    provider: local',
+        `    path: ${bucket}`,
+        '    disableIncrementalBackups: "true"',
+        '    autoSetTargetIP: "true"',
+        '',
+      ].join('\n'),
+    );
+    await writeRandomFile(path.join(await mountpointOf(zfs, ds), 'g.bin'), 1024 * 1024);
+    await zfs.snapshot(ds, parseSnapshotShortName('s2'));
+    // --from is given, but the location disables incremental backups: the stream must be full.
+    const b = cli('backup', `${ds}@s2`, '--to', vslFile, '--from', 's1', '--backup', 'vsl2', '--volume', 'v', '--json');
+    expect(b.code).toBe(0);
+    expect(JSON.parse(b.out)).toMatchObject({ backup: 'vsl2', previousSnapshot: '' });
+    expect(JSON.parse(cli('ls', `file://${bucket}`, '--json').out).backups).toMatchObject([{ backup: 'vsl2', incremental: false }]);
+
+    const noIp = cli('restore', '--from', vslFile, '--backup', 'vsl2', '--volume', 'v', '--target', target);
+    expect(noIp.code).toBe(2);
+    expect(noIp.err).toMatch(/autoSetTargetIP: give the target IP with --target-ip/);
+    expect(await zfs.exists(target)).toBe(false);
+
+    const bad = cli('ls', `${vslFile}#other`);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/has no location named "other" \(it has: nightly\)/);
+  });
 });

@@ -219,9 +219,11 @@ describe.skipIf(!needs('zfs'))('backup modes and refusals', () => {
   });
 });
 
-const FAILURE_KINDS: Array<[LocationKind, ('zfs' | 's3')[]]> = [
+const FAILURE_KINDS: Array<[LocationKind, ('zfs' | 's3' | 'gcs')[]]> = [
   ['local', ['zfs']],
   ['radosgw', ['zfs', 's3']],
+  // GCS: a resumable upload that is destroyed before its final request never becomes an object.
+  ['gcs', ['zfs', 'gcs']],
 ];
 
 for (const [kind, parts] of FAILURE_KINDS) {

@@ -11,7 +11,7 @@ Streams a ZFS snapshot to a location: zfs send -> hashed parts -> multipart uplo
 Full by default; incremental with --from. Nothing is listed as a backup until it fully committed.
 
 Options:
-  --to LOCATION          file:///dir | s3://bucket/prefix?endpoint=URL&region=R | gs://bucket/prefix
+  --to LOCATION          file:///dir | s3://bucket/prefix?endpoint=URL&region=R | gs://bucket/prefix | vsl.yaml[#NAME]
   --from SNAPSHOT        incremental base snapshot (name after "@", or pool/ds@snap)
   --full                 send a full stream even if --from is given (disableIncrementalBackups)
   --create-snapshot      create the snapshot first (fails if it exists)
@@ -52,7 +52,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
   const source = p.positionals[0];
   if (!source) throw usage('backup', 'which snapshot? give POOL/DATASET@SNAPSHOT');
   const { dataset, snapshot } = parseSnapshotName(source);
-  const loc = locationFor('backup', required('backup', p, 'to', 'where to store the backup'), '--to');
+  const { location: loc, behaviour } = await locationFor('backup', required('backup', p, 'to', 'where to store the backup'), '--to');
   let from = str(p, 'from');
   if (from !== undefined) {
     const at = from.indexOf('@');
@@ -79,7 +79,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
         dataset,
         snapshot,
         previousSnapshot: from,
-        disableIncrementalBackups: p.values.full === true,
+        disableIncrementalBackups: p.values.full === true || behaviour?.disableIncrementalBackups === true,
         backup: str(p, 'backup') ?? snapshot,
         volume: str(p, 'volume') ?? dataset.split('/').pop()!,
         schedule: str(p, 'schedule'),

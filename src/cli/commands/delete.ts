@@ -14,7 +14,7 @@ export async function deleteCommand(argv: string[]): Promise<number> {
     process.stdout.write(DELETE_HELP);
     return 0;
   }
-  const loc = locationFor('delete', p.positionals[0], 'LOCATION');
+  const { location: loc } = await locationFor('delete', p.positionals[0], 'LOCATION');
   const log = loggerFor(p);
   const store = await storeFor(loc, log);
   try {

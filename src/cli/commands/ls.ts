@@ -17,7 +17,7 @@ export async function lsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (!p.positionals[0]) throw usage('ls', 'which location? give file:///dir, s3://bucket/prefix or gs://bucket/prefix');
-  const loc = locationFor('ls', p.positionals[0], 'LOCATION');
+  const { location: loc } = await locationFor('ls', p.positionals[0], 'LOCATION');
   const log = loggerFor(p);
   const store = await storeFor(loc, log);
   try {

@@ -1,4 +1,4 @@
-import { int, parse, required, str } from '../args.js';
+import { int, parse, required, str, usage } from '../args.js';
 import { ZFS_FLAGS, interruptSignal, locationFor, loggerFor, printJson, storeFor, zfsFor } from '../context.js';
 import { fmtBytes, progressReporter } from '../progress-bar.js';
 import { parseDatasetName } from '../../zfs/names.js';
@@ -11,7 +11,7 @@ whole-stream hash before the last part; on any mismatch the receive is killed an
 restore created is removed.
 
 Options:
-  --from LOCATION        file:///dir | s3://bucket/prefix?endpoint=URL | gs://bucket/prefix
+  --from LOCATION        file:///dir | s3://bucket/prefix?endpoint=URL | gs://bucket/prefix | vsl.yaml[#NAME]
   --backup NAME          the backup to restore (see "snapstream ls")
   --volume NAME          its volume name
   --target DATASET       dataset to receive into (must not exist for a full restore, unless --force)
@@ -42,7 +42,11 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     process.stdout.write(RESTORE_HELP);
     return 0;
   }
-  const loc = locationFor('restore', required('restore', p, 'from', 'the location holding the backup'), '--from');
+  const { location: loc, behaviour } = await locationFor('restore', required('restore', p, 'from', 'the location holding the backup'), '--from');
+  const targetIp = str(p, 'target-ip');
+  if (behaviour?.autoSetTargetIP && targetIp === undefined) {
+    throw usage('restore', 'the location sets autoSetTargetIP: give the target IP with --target-ip IP');
+  }
   const backup = required('restore', p, 'backup', 'the backup name (see "snapstream ls")');
   const volume = required('restore', p, 'volume', 'the volume name (see "snapstream ls")');
   const target = parseDatasetName(required('restore', p, 'target', 'the dataset to receive into'));
@@ -59,10 +63,10 @@ export async function restoreCommand(argv: string[]): Promise<number> {
         volume,
         layout: loc.layout,
         target,
-        restoreAllIncrementalSnapshots: p.values.chain === true,
+        restoreAllIncrementalSnapshots: p.values.chain === true || behaviour?.restoreAllIncrementalSnapshots === true,
         allowUnverified: p.values['allow-unverified'] === true,
         force: p.values.force === true,
-        targetIp: str(p, 'target-ip'),
+        targetIp,
         transfer: { concurrency: int('restore', p, 'concurrency', 1, 64), stallTimeoutMs: stall === undefined ? undefined : stall * 1000 },
       },
       { zfs, store, log },

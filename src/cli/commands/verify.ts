@@ -18,7 +18,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (!p.positionals[0]) throw usage('verify', 'which location?');
-  const loc = locationFor('verify', p.positionals[0], 'LOCATION');
+  const { location: loc } = await locationFor('verify', p.positionals[0], 'LOCATION');
   const backup = str(p, 'backup');
   const volume = str(p, 'volume');
   if (!p.values.all && (!backup || !volume)) throw usage('verify', 'give --backup and --volume, or --all');

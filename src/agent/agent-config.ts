@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parse as parseYaml } from 'yaml';
+import { ErrorCode, SnapstreamError } from '../errors.js';
+
+/**
+ * The agent's configuration, validated. Comes from an optional YAML file (--config) with command-line
+ * flags layered on top; every field has a default that suits one DaemonSet pod per pool node.
+ */
+export interface AgentConfig {
+  /** gRPC listen address "host:port" (port 0 = any free port, for tests). */
+  listen: string;
+  /** HTTP /metrics and /healthz listen address; "" disables it. */
+  metricsListen: string;
+  /**
+   * Plaintext gRPC listener serving only grpc.health.v1.Health, for kubelet `grpc:` probes (which
+   * cannot present client certificates or speak TLS). Exposes serving status only; "" disables it.
+   */
+  healthListen: string;
+  tls?: { caFile: string; certFile: string; keyFile: string };
+  /** Serve without TLS; only allowed on a loopback listen address. */
+  insecurePlaintext: boolean;
+  /** Pools (or dataset prefixes) requests may name; empty = refuse to start (unless allowAnyPool). */
+  allowedPools: string[];
+  /** Explicit opt-out for development: allow every pool. */
+  allowAnyPool: boolean;
+  zfsBinary: string;
+  maxConcurrentJobs: number;
+  memoryBudgetBytes: number;
+  maxQueuedJobs: number;
+  jobRetentionSeconds: number;
+  stallTimeoutSeconds: number;
+  shutdownGraceSeconds: number;
+  /** Initial part size when a request gives none and its location sets none; 0 = the core's choice. */
+  defaultPartSizeBytes: number;
+  defaultConcurrency: number;
+  nodeName: string;
+  logLevel: string;
+}
+
+export const DEFAULT_CONFIG: AgentConfig = {
+  listen: '0.0.0.0:9443',
+  metricsListen: '0.0.0.0:9464',
+  healthListen: '',
+  insecurePlaintext: false,
+  allowedPools: [],
+  allowAnyPool: false,
+  zfsBinary: 'zfs',
+  maxConcurrentJobs: 2,
+  memoryBudgetBytes: 256 * 1024 * 1024,
+  maxQueuedJobs: 16,
+  jobRetentionSeconds: 24 * 3600,
+  stallTimeoutSeconds: 300,
+  shutdownGraceSeconds: 25,
+  defaultPartSizeBytes: 0,
+  defaultConcurrency: 4,
+  nodeName: process.env.NODE_NAME ?? '',
+  logLevel: 'info',
+};
+
+const UNITS: Record<string, number> = {
+  '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, ki: 1024, mi: 1024 ** 2, gi: 1024 ** 3, ti: 1024 ** 4,
+  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4, b: 1,
+};
+
+/** Parses a byte size: 1048576, "512Mi", "1Gi", "64MiB", "2G" (Kubernetes quantity style). */
+export function parseBytes(v: unknown, what: string): number {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  const m = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(v) : null;
+  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw bad(what, v, 'a byte size such as 268435456, "256Mi" or "1Gi"');
+  return Math.floor(Number(m[1]) * unit);
+}
+
+function bad(what: string, v: unknown, expected: string): SnapstreamError {
+  return new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `config ${what}=${JSON.stringify(v)} is invalid: expected ${expected}`);
+}
+
+function int(v: unknown, what: string, min: number, max: number): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw bad(what, v, `an integer from ${min} to ${max}`);
+  return n;
+}
+
+function bool(v: unknown, what: string): boolean {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && /^(true|yes|1)$/i.test(v)) return true;
+  if (typeof v === 'string' && /^(false|no|0)$/i.test(v)) return false;
+  throw bad(what, v, 'true or false');
+}
+
+function str(v: unknown, what: string): string {
+  if (typeof v !== 'string') throw bad(what, v, 'a string');
+  return v;
+}
+
+/** Splits "host:port" / "[v6]:port"; throws INVALID_ARGUMENT on anything else. */
+export function parseHostPort(addr: string, what: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(addr) ?? /^([^:]+):(\d+)$/.exec(addr);
+  if (!m) throw bad(what, addr, '"host:port"');
+  return { host: m[1]!, port: int(m[2], `${what} port`, 0, 65535) };
+}
+
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1';
+  return false;
+}
+
+/** Merges raw (file + flags) values over the defaults and validates the whole. */
+export function buildAgentConfig(raw: Record<string, unknown>): AgentConfig {
+  const known = new Set([...Object.keys(DEFAULT_CONFIG), 'tls']);
+  for (const k of Object.keys(raw)) {
+    if (!known.has(k)) throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `unknown config key ${JSON.stringify(k)} (known: ${[...known].join(', ')})`);
+  }
+  const r = { ...DEFAULT_CONFIG, ...raw } as Record<string, unknown>;
+  const cfg: AgentConfig = {
+    listen: str(r.listen, 'listen'),
+    metricsListen: str(r.metricsListen, 'metricsListen'),
+    healthListen: str(r.healthListen, 'healthListen'),
+    insecurePlaintext: bool(r.insecurePlaintext, 'insecurePlaintext'),
+    allowedPools: Array.isArray(r.allowedPools)
+      ? r.allowedPools.map((p, i) => str(p, `allowedPools[${i}]`))
+      : str(r.allowedPools, 'allowedPools').split(',').map((s) => s.trim()).filter(Boolean),
+    allowAnyPool: bool(r.allowAnyPool, 'allowAnyPool'),
+    zfsBinary: str(r.zfsBinary, 'zfsBinary'),
+    maxConcurrentJobs: int(r.maxConcurrentJobs, 'maxConcurrentJobs', 1, 64),
+    memoryBudgetBytes: parseBytes(r.memoryBudgetBytes, 'memoryBudgetBytes'),
+    maxQueuedJobs: int(r.maxQueuedJobs, 'maxQueuedJobs', 0, 10_000),
+    jobRetentionSeconds: int(r.jobRetentionSeconds, 'jobRetentionSeconds', 1, 30 * 86400),
+    stallTimeoutSeconds: int(r.stallTimeoutSeconds, 'stallTimeoutSeconds', 0, 86400),
+    shutdownGraceSeconds: int(r.shutdownGraceSeconds, 'shutdownGraceSeconds', 0, 3600),
+    defaultPartSizeBytes: parseBytes(r.defaultPartSizeBytes, 'defaultPartSizeBytes'),
+    defaultConcurrency: int(r.defaultConcurrency, 'defaultConcurrency', 1, 64),
+    nodeName: str(r.nodeName, 'nodeName'),
+    logLevel: str(r.logLevel, 'logLevel'),
+  };
+  if (r.tls !== undefined) {
+    const t = r.tls as Record<string, unknown>;
+    if (typeof t !== 'object' || t === null) throw bad('tls', t, '{caFile, certFile, keyFile}');
+    cfg.tls = { caFile: str(t.caFile, 'tls.caFile'), certFile: str(t.certFile, 'tls.certFile'), keyFile: str(t.keyFile, 'tls.keyFile') };
+  }
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(cfg.logLevel)) throw bad('logLevel', cfg.logLevel, 'a pino level');
+  for (const p of cfg.allowedPools) {
+    if (!/^[A-Za-z][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)*$/.test(p)) throw bad('allowedPools', p, 'pool or dataset names');
+  }
+  if (cfg.allowedPools.length === 0 && !cfg.allowAnyPool) {
+    throw new SnapstreamError(
+      ErrorCode.INVALID_ARGUMENT,
+      'no allowedPools configured: list the pools this agent may touch (--allowed-pool POOL, repeatable), ' +
+        'or pass --allow-any-pool for development',
+    );
+  }
+  parseHostPort(cfg.listen, 'listen');
+  if (cfg.metricsListen !== '') parseHostPort(cfg.metricsListen, 'metricsListen');
+  if (cfg.healthListen !== '') parseHostPort(cfg.healthListen, 'healthListen');
+  checkTransportSecurity(cfg);
+  return cfg;
+}
+
+/**
+ * mTLS unless plaintext was asked for explicitly AND the agent binds to loopback only: a plaintext
+ * agent reachable from the network would let anyone on it read or overwrite volumes.
+ */
+export function checkTransportSecurity(cfg: Pick<AgentConfig, 'listen' | 'tls' | 'insecurePlaintext'>): void {
+  if (cfg.insecurePlaintext) {
+    const { host } = parseHostPort(cfg.listen, 'listen');
+    if (!isLoopbackHost(host)) {
+      throw new SnapstreamError(
+        ErrorCode.INVALID_ARGUMENT,
+        `refusing plaintext gRPC on ${cfg.listen}: --insecure-plaintext is only allowed on a loopback address ` +
+          '(127.0.0.1, ::1, localhost); configure tls.caFile/certFile/keyFile to serve on the network',
+      );
+    }
+    if (cfg.tls) throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, 'both tls and insecurePlaintext are set; pick one');
+    return;
+  }
+  if (!cfg.tls) {
+    throw new SnapstreamError(
+      ErrorCode.INVALID_ARGUMENT,
+      'no TLS configured: set tls.caFile, tls.certFile and tls.keyFile (--tls-ca/--tls-cert/--tls-key); ' +
+        'clients must present certificates signed by that CA',
+    );
+  }
+}
+
+export function loadConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  const doc: unknown = parseYaml(text);
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `config file ${path} must be a YAML mapping`);
+  return doc as Record<string, unknown>;
+}

@@ -1,0 +1,142 @@
+import { ErrorCode, SnapstreamError } from '../errors.js';
+import { runBackup } from '../transfer/backup.js';
+import { validateBackupName } from '../transfer/layout.js';
+import { planParts } from '../transfer/part-plan.js';
+import { parseDatasetName, parseSnapshotShortName } from '../zfs/names.js';
+import { type AgentContext, type TransferMsg, resolveTransfer } from './agent-context.js';
+import { fingerprint, idempotencyKey } from './fingerprint.js';
+import type { JobSpec, JobState } from './jobs/job-types.js';
+import { JOB_OVERHEAD_BYTES, largestPartFor } from './jobs/memory-for-transfer.js';
+import { progressRelay } from './progress-relay.js';
+import { type LocationMsg, resolveLocation } from './request-location.js';
+
+/** BackupRequest as proto-loader decodes it. */
+export interface BackupMsg {
+  backupName: string;
+  volumeName: string;
+  snapName: string;
+  prevSnapName: string;
+  backupDest: string;
+  localSnap: boolean;
+  disableIncrementalBackups: boolean;
+  dataset: string;
+  location?: LocationMsg | null;
+  transfer?: TransferMsg | null;
+  idempotencyKey: string;
+}
+
+/** A joined job, or a job to submit plus what to release if it never runs (a race lost to a twin). */
+export type Prepared = { joined: JobState } | { spec: JobSpec; dispose(): Promise<void> };
+
+function required(v: string, field: string): string {
+  if (!v) throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `backup: ${field} is required`);
+  return v;
+}
+
+/**
+ * Validates a Backup request and turns it into a job. Naming follows the cStor operator: snapName is
+ * the Velero backup name and names both the snapshot and the backup objects; backupName is the
+ * schedule when it differs. Everything checkable without transferring (names, allowed pools, the
+ * snapshot's existence, the location) fails here, synchronously, before a job exists.
+ */
+export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: AbortSignal): Promise<Prepared> {
+  const dataset = parseDatasetName(required(msg.dataset, 'dataset'));
+  ctx.zfs.checkAllowed(dataset);
+  const snap = parseSnapshotShortName(required(msg.snapName, 'snapName'));
+  const volume = validateBackupName(required(msg.volumeName, 'volumeName'), 'volume name');
+  const backup = validateBackupName(snap, 'backup name (snapName)');
+  const schedule = msg.backupName && msg.backupName !== snap ? validateBackupName(msg.backupName, 'backupName (schedule)') : '';
+
+  if (msg.localSnap) {
+    const fp = fingerprint({ kind: 'backup', localSnap: true, dataset, snap });
+    const key = idempotencyKey('backup', msg.idempotencyKey, fp);
+    const joined = ctx.jobs.lookup(key, fp);
+    if (joined) return { joined };
+    return {
+      spec: {
+        kind: 'backup',
+        key,
+        fingerprint: fp,
+        description: `local snapshot ${dataset}@${snap}`,
+        memoryBytes: 0,
+        run: async ({ signal: s }) => {
+          if (!(await ctx.zfs.exists(dataset, snap, s))) await ctx.zfs.snapshot(dataset, snap, s);
+          return { backup: { localOnly: true, dataKey: '', sizeBytes: 0, streamHash: '', parts: 0, previousSnapshot: '' } };
+        },
+      },
+      dispose: async () => {},
+    };
+  }
+
+  const location = resolveLocation(msg.location, msg.backupDest, 'backup');
+  const disableIncremental = msg.disableIncrementalBackups || location.behaviour?.disableIncrementalBackups === true;
+  // With disableIncrementalBackups the base is ignored entirely, also for idempotency: a retry with a
+  // different prevSnapName is the same full backup.
+  const prev = disableIncremental || !msg.prevSnapName ? '' : parseSnapshotShortName(msg.prevSnapName);
+  const transfer = resolveTransfer(msg.transfer, location.config.partSize, ctx.config);
+  const fp = fingerprint({ kind: 'backup', dataset, snap, prev, backup, schedule, volume, location: location.identity });
+  const key = idempotencyKey('backup', msg.idempotencyKey, fp);
+  const joined = ctx.jobs.lookup(key, fp);
+  if (joined) return { joined };
+
+  if (!(await ctx.zfs.exists(dataset, snap, signal))) {
+    throw new SnapstreamError(ErrorCode.NOT_FOUND, `snapshot ${dataset}@${snap} does not exist; create it first (CreateSnapshot)`);
+  }
+  const estimate = await ctx.zfs.estimateSendSize(dataset, snap, prev || undefined, signal).catch(() => undefined);
+  const store = await ctx.openStore(location.config);
+  let handedOff = false;
+  try {
+    const plan = planParts({ limits: store.limits, estimatedBytes: estimate?.bytes, partSize: transfer.partSize });
+    // The core holds (concurrency + 1) part buffers: the one being filled and the ones uploading.
+    const memoryBytes = (transfer.concurrency + 1) * largestPartFor(plan, estimate?.bytes) + JOB_OVERHEAD_BYTES;
+    const spec: JobSpec = {
+      kind: 'backup',
+      key,
+      fingerprint: fp,
+      description: `${dataset}@${snap}${prev ? ` (incremental from @${prev})` : ''} -> ${location.describe} as ${backup}/${volume}`,
+      memoryBytes,
+      stallTimeoutMs: transfer.stallTimeoutMs,
+      run: async (jc) => {
+        try {
+          const m = await runBackup(
+            {
+              dataset,
+              snapshot: snap,
+              previousSnapshot: prev,
+              disableIncrementalBackups: disableIncremental,
+              backup,
+              schedule,
+              volume,
+              previousBackup: prev,
+              layout: location.config.layout,
+              transfer: {
+                ...(transfer.partSize !== undefined ? { partSize: transfer.partSize } : {}),
+                concurrency: transfer.concurrency,
+                ...(transfer.rateLimitBytesPerSec !== undefined ? { rateLimitBytesPerSec: transfer.rateLimitBytesPerSec } : {}),
+                stallTimeoutMs: transfer.stallTimeoutMs,
+              },
+            },
+            { zfs: ctx.zfs, store, log: jc.log },
+            { signal: jc.signal, onProgress: progressRelay(jc, 'backup', ctx.metrics) },
+          );
+          return {
+            backup: {
+              dataKey: m.dataKey,
+              sizeBytes: m.size,
+              streamHash: m.streamHash,
+              parts: m.parts.length,
+              previousSnapshot: m.previousSnapshot,
+              localOnly: false,
+            },
+          };
+        } finally {
+          await store.close();
+        }
+      },
+    };
+    handedOff = true;
+    return { spec, dispose: () => store.close() };
+  } finally {
+    if (!handedOff) await store.close();
+  }
+}

@@ -1,0 +1,55 @@
+import * as grpc from '@grpc/grpc-js';
+import { ErrorCode, toSnapstreamError } from '../errors.js';
+import { encodeStatus } from './status-details.js';
+
+/**
+ * The one mapping from snapstream error codes to gRPC status codes. The stable code string itself
+ * travels in trailing metadata and in a google.rpc.ErrorInfo, so clients never parse messages.
+ */
+export function grpcCodeFor(code: string): grpc.status {
+  switch (code) {
+    case ErrorCode.INVALID_ARGUMENT:
+    case ErrorCode.INVALID_NAME:
+    case ErrorCode.INVALID_LOCATION:
+      return grpc.status.INVALID_ARGUMENT;
+    case ErrorCode.PERMISSION_DENIED:
+      return grpc.status.PERMISSION_DENIED;
+    case ErrorCode.NOT_FOUND:
+      return grpc.status.NOT_FOUND;
+    case ErrorCode.ALREADY_EXISTS:
+      return grpc.status.ALREADY_EXISTS;
+    case ErrorCode.BASE_MISSING:
+    case ErrorCode.PART_LIMIT:
+      return grpc.status.FAILED_PRECONDITION;
+    case ErrorCode.INTEGRITY_MISMATCH:
+    case ErrorCode.TRUNCATED:
+    case ErrorCode.MANIFEST_INVALID:
+      return grpc.status.DATA_LOSS;
+    case ErrorCode.STALLED:
+      return grpc.status.DEADLINE_EXCEEDED;
+    case ErrorCode.ABORTED:
+      return grpc.status.CANCELLED;
+    case ErrorCode.RESOURCE_EXHAUSTED:
+      return grpc.status.RESOURCE_EXHAUSTED;
+    case ErrorCode.UNAVAILABLE:
+    case ErrorCode.STORE_FAILED:
+      return grpc.status.UNAVAILABLE;
+    default:
+      return grpc.status.INTERNAL;
+  }
+}
+
+export const ERROR_CODE_HEADER = 'snapstream-error-code';
+export const RETRYABLE_HEADER = 'snapstream-retryable';
+
+export function toGrpcError(e: unknown): Partial<grpc.StatusObject> & { code: grpc.status; details: string } {
+  const err = toSnapstreamError(e);
+  const code = grpcCodeFor(err.code);
+  const md = new grpc.Metadata();
+  md.set(ERROR_CODE_HEADER, err.code);
+  md.set(RETRYABLE_HEADER, String(err.retryable));
+  const facts: Record<string, string> = {};
+  for (const [k, v] of Object.entries(err.details)) facts[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  md.set('grpc-status-details-bin', encodeStatus(code, err.message, err.code, facts));
+  return { code, details: err.message, metadata: md };
+}

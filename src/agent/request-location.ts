@@ -1,0 +1,81 @@
+import { stringify } from 'yaml';
+import { ConfigSource } from '../config/config-source.js';
+import { LOCATION_KEYS, type LocationBehaviour, readLocationSettings } from '../config/location-settings.js';
+import { ErrorCode, SnapstreamError } from '../errors.js';
+import type { LocationConfig } from '../location/location-config.js';
+import { parseLocationUrl, redactLocation } from '../location/parse-location-url.js';
+import { isSecretKey } from './agent-logger.js';
+
+/** The Location message as proto-loader decodes it (oneofs: true). */
+export interface LocationMsg {
+  kind?: 'url' | 'vsl';
+  url?: string;
+  vsl?: { config?: Record<string, string> } | null;
+}
+
+export interface ResolvedLocation {
+  config: LocationConfig;
+  /** VolumeSnapshotLocation flags (disableIncrementalBackups, ...) when the location came from a VSL. */
+  behaviour?: LocationBehaviour;
+  /** Safe to log and to put in job descriptions. */
+  describe: string;
+  /** Canonical identity for idempotency fingerprints (no secrets: LocationConfig never holds them). */
+  identity: string;
+}
+
+/**
+ * Turns a request's location (a URL string field or a Location message) into a validated
+ * LocationConfig. A VSL config map goes through the same reader as a VolumeSnapshotLocation in a
+ * config file, so the operator and the CLI accept exactly the same keys and values.
+ */
+export function resolveLocation(loc: LocationMsg | null | undefined, urlField: string, what: string): ResolvedLocation {
+  const hasMsg = loc !== null && loc !== undefined && (loc.kind === 'url' || loc.kind === 'vsl' || !!loc.url || !!loc.vsl);
+  if (hasMsg && urlField !== '') {
+    throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `${what}: give either the location URL field or location, not both`);
+  }
+  if (!hasMsg) {
+    if (urlField === '') {
+      throw new SnapstreamError(ErrorCode.INVALID_LOCATION, `${what}: no location; set location.url (e.g. s3://bucket/prefix?region=...) or location.vsl.config`);
+    }
+    return fromUrl(urlField);
+  }
+  if (loc!.kind === 'url' || (loc!.kind === undefined && loc!.url)) return fromUrl(loc!.url ?? '');
+  return fromVsl(loc!.vsl?.config ?? {}, what);
+}
+
+function fromUrl(url: string): ResolvedLocation {
+  const config = parseLocationUrl(url);
+  return { config, describe: redactLocation(url.split('?')[0]!), identity: JSON.stringify(config) };
+}
+
+function fromVsl(config: Record<string, string>, what: string): ResolvedLocation {
+  // Credentials have no place in a location (the SDK chains supply them); refuse rather than carry them.
+  const secretKeys = Object.keys(config).filter((k) => isSecretKey(k) && k !== 'caCert');
+  if (secretKeys.length > 0) {
+    throw new SnapstreamError(
+      ErrorCode.INVALID_LOCATION,
+      `${what}: location config carries credential-like keys (${secretKeys.join(', ')}); the agent takes credentials ` +
+        'only from its environment (a mounted Secret), never from requests',
+    );
+  }
+  const known = new Set<string>(LOCATION_KEYS);
+  const text = stringify(Object.fromEntries(Object.entries(config).filter(([k]) => known.has(k)).map(([k, v]) => [k, String(v)])), {
+    defaultStringType: 'QUOTE_DOUBLE',
+    defaultKeyType: 'PLAIN',
+  });
+  const src = new ConfigSource(`${what}.vsl.config`, text || '{}');
+  const doc = src.documents[0];
+  const entries = src.map(doc?.contents ?? null, `${what}.vsl.config`) ?? [];
+  const unknown = Object.keys(config).filter((k) => !known.has(k));
+  const read = readLocationSettings(src, entries, doc?.contents as never, `${what}.vsl.config`, true);
+  if (unknown.length > 0) {
+    throw new SnapstreamError(ErrorCode.INVALID_LOCATION, `${what}.vsl.config has unknown keys: ${unknown.join(', ')} (known: ${LOCATION_KEYS.join(', ')})`);
+  }
+  if (src.problems.length > 0 || !read) {
+    const msg = src.problems.map((p) => p.message).join('; ') || 'invalid location config';
+    throw new SnapstreamError(ErrorCode.INVALID_LOCATION, msg);
+  }
+  const s = read.location.store;
+  const describe = s.provider === 'local' ? `file://${s.path}` : `${s.provider === 'aws' ? 's3' : 'gs'}://${s.bucket}/${read.location.layout.backupPathPrefix}`;
+  return { config: read.location, behaviour: read.behaviour, describe, identity: JSON.stringify(read.location) };
+}

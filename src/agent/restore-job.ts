@@ -1,0 +1,167 @@
+import { isIP } from 'node:net';
+import { ErrorCode, SnapstreamError } from '../errors.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { readManifest } from '../transfer/catalog.js';
+import { validateBackupName } from '../transfer/layout.js';
+import type { Manifest } from '../transfer/manifest.js';
+import { DEFAULT_PART_SIZE } from '../transfer/part-plan.js';
+import { runRestore } from '../transfer/restore.js';
+import { verifyBackup } from '../transfer/verify.js';
+import { parseDatasetName } from '../zfs/names.js';
+import { type AgentContext, type TransferMsg, resolveTransfer } from './agent-context.js';
+import type { Prepared } from './backup-job.js';
+import { fingerprint, idempotencyKey } from './fingerprint.js';
+import type { JobSpec } from './jobs/job-types.js';
+import { JOB_OVERHEAD_BYTES } from './jobs/memory-for-transfer.js';
+import { progressRelay } from './progress-relay.js';
+import { type LocationMsg, resolveLocation } from './request-location.js';
+
+export interface RestoreMsg {
+  restoreName: string;
+  volumeName: string;
+  targetDataset: string;
+  backupName: string;
+  restoreAllIncrementalSnapshots: boolean;
+  autoSetTargetIp: boolean;
+  targetIp: string;
+  localRestore: boolean;
+  restoreSrc: string;
+  location?: LocationMsg | null;
+  transfer?: TransferMsg | null;
+  idempotencyKey: string;
+  allowUnverified: boolean;
+}
+
+export interface VerifyMsg {
+  location?: LocationMsg | null;
+  backupName: string;
+  volumeName: string;
+  transfer?: TransferMsg | null;
+}
+
+/** Memory of a download: (window + 1) buffers of the largest part. */
+function downloadMemory(manifest: Manifest | undefined, window: number): number {
+  const largest = manifest ? Math.max(DEFAULT_PART_SIZE, ...manifest.parts.map((p) => p.size)) : DEFAULT_PART_SIZE;
+  return (window + 1) * largest + JOB_OVERHEAD_BYTES;
+}
+
+async function withStore<T>(ctx: AgentContext, store: ObjectStore, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+/**
+ * Validates a Restore request into a job. Flags can come from the request or, as with the stock
+ * plugin, from the VolumeSnapshotLocation config (either one turns them on).
+ */
+export async function prepareRestore(msg: RestoreMsg, ctx: AgentContext, signal: AbortSignal): Promise<Prepared> {
+  if (msg.localRestore) {
+    throw new SnapstreamError(
+      ErrorCode.INVALID_ARGUMENT,
+      'restore: localRestore (clone from a snapshot on this node) is not supported by snapstream yet; restore from the location instead',
+    );
+  }
+  if (!msg.targetDataset) throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, 'restore: targetDataset is required');
+  const target = parseDatasetName(msg.targetDataset);
+  ctx.zfs.checkAllowed(target);
+  const backup = validateBackupName(msg.backupName, 'backupName');
+  const volume = validateBackupName(msg.volumeName, 'volumeName');
+  const location = resolveLocation(msg.location, msg.restoreSrc, 'restore');
+  const restoreAll = msg.restoreAllIncrementalSnapshots || location.behaviour?.restoreAllIncrementalSnapshots === true;
+  const autoSetTargetIp = msg.autoSetTargetIp || location.behaviour?.autoSetTargetIP === true;
+  if (autoSetTargetIp && !isIP(msg.targetIp)) {
+    throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `restore: autoSetTargetIP needs targetIp to be an IPv4 or IPv6 address, got ${JSON.stringify(msg.targetIp)}`);
+  }
+  const targetIp = autoSetTargetIp ? msg.targetIp : '';
+  const transfer = resolveTransfer(msg.transfer, undefined, ctx.config);
+  const fp = fingerprint({ kind: 'restore', target, backup, volume, restoreAll, targetIp, location: location.identity, allowUnverified: msg.allowUnverified });
+  const key = idempotencyKey('restore', msg.idempotencyKey, fp);
+  const joined = ctx.jobs.lookup(key, fp);
+  if (joined) return { joined };
+
+  const store = await ctx.openStore(location.config);
+  return withStore(ctx, store, async () => {
+    // The named backup's manifest sizes the reservation and fails a wrong name now, not in a job.
+    let manifest: Manifest | undefined;
+    try {
+      manifest = await readManifest(store, location.config.layout, backup, volume, signal);
+    } catch (e) {
+      if (!(msg.allowUnverified && e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND)) throw e;
+    }
+    const spec: JobSpec = {
+      kind: 'restore',
+      key,
+      fingerprint: fp,
+      description: `${location.describe} ${backup}/${volume}${restoreAll ? ' (whole chain)' : ''} -> ${target}`,
+      memoryBytes: downloadMemory(manifest, transfer.concurrency),
+      stallTimeoutMs: transfer.stallTimeoutMs,
+      run: async (jc) => {
+        try {
+          const r = await runRestore(
+            {
+              backup,
+              volume,
+              layout: location.config.layout,
+              target,
+              restoreAllIncrementalSnapshots: restoreAll,
+              allowUnverified: msg.allowUnverified,
+              ...(targetIp ? { targetIp } : {}),
+              transfer: {
+                concurrency: transfer.concurrency,
+                stallTimeoutMs: transfer.stallTimeoutMs,
+                ...(transfer.rateLimitBytesPerSec !== undefined ? { rateLimitBytesPerSec: transfer.rateLimitBytesPerSec } : {}),
+              },
+            },
+            { zfs: ctx.zfs, store, log: jc.log },
+            { signal: jc.signal, onProgress: progressRelay(jc, 'restore', ctx.metrics) },
+          );
+          return { restore: { targetDataset: r.target, snapshot: r.snapshot, restoredBackups: r.restored.map((m) => m.backup), targetIp } };
+        } finally {
+          await store.close();
+        }
+      },
+    };
+    return { spec, dispose: () => store.close() };
+  });
+}
+
+/** VerifyBackup: read everything back against the manifest, as a job (it reads the whole stream). */
+export async function prepareVerify(msg: VerifyMsg, ctx: AgentContext, signal: AbortSignal): Promise<Prepared> {
+  const backup = validateBackupName(msg.backupName, 'backupName');
+  const volume = validateBackupName(msg.volumeName, 'volumeName');
+  const location = resolveLocation(msg.location, '', 'verify');
+  const transfer = resolveTransfer(msg.transfer, undefined, ctx.config);
+  const fp = fingerprint({ kind: 'verify', backup, volume, location: location.identity });
+  // A verify is worth repeating later (objects can rot), so a finished one is joined only while kept.
+  const key = idempotencyKey('verify', undefined, fp);
+  const joined = ctx.jobs.lookup(key, fp);
+  if (joined && joined.phase !== 'Done') return { joined };
+  const store = await ctx.openStore(location.config);
+  return withStore(ctx, store, async () => {
+    const manifest = await readManifest(store, location.config.layout, backup, volume, signal);
+    const spec: JobSpec = {
+      kind: 'verify',
+      key: joined ? `${key}:${Date.now()}` : key,
+      fingerprint: fp,
+      description: `verify ${location.describe} ${backup}/${volume}`,
+      memoryBytes: downloadMemory(manifest, transfer.concurrency),
+      stallTimeoutMs: transfer.stallTimeoutMs,
+      run: async (jc) => {
+        try {
+          const r = await verifyBackup(store, manifest, { log: jc.log, concurrency: transfer.concurrency }, {
+            signal: jc.signal,
+            onProgress: progressRelay(jc, 'verify', ctx.metrics),
+          });
+          return { verify: { sizeBytes: r.bytes, streamHash: manifest.streamHash, parts: r.parts } };
+        } finally {
+          await store.close();
+        }
+      },
+    };
+    return { spec, dispose: () => store.close() };
+  });
+}

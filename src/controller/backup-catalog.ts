@@ -1,0 +1,72 @@
+import type { Logger } from 'pino';
+import { ErrorCode, SnapstreamError } from '../errors.js';
+import type { Layout } from '../location/location-config.js';
+import { joinKey, validateObjectKey } from '../store/object-key.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { deleteBackup, listBackups } from '../transfer/catalog.js';
+import { readSmallObject } from '../transfer/download-stream.js';
+import type { Manifest } from '../transfer/manifest.js';
+import { parseStatus, STATUS_MAX_BYTES, serializeStatus, type ScheduleStatus } from './schedule-status.js';
+
+/**
+ * The controller's view of one location: the committed backups (manifests) and the schedules'
+ * status records. The bucket is the only state, so any controller, restarted or new, sees the same.
+ */
+export interface BackupCatalog {
+  /** Every committed backup in the location, oldest first. */
+  list(signal?: AbortSignal): Promise<Manifest[]>;
+  /** Deletes one backup, manifest first (never a manifest without its data). */
+  delete(m: Manifest, signal?: AbortSignal): Promise<void>;
+  readStatus(schedule: string, signal?: AbortSignal): Promise<ScheduleStatus | undefined>;
+  writeStatus(status: ScheduleStatus, signal?: AbortSignal): Promise<void>;
+  describe(): string;
+  close(): Promise<void>;
+}
+
+export function statusKey(layout: Layout, schedule: string): string {
+  return validateObjectKey(joinKey(layout.backupPathPrefix, 'snapstream', 'schedules', `${schedule}.json`));
+}
+
+/** A BackupCatalog over an ObjectStore. */
+export class StoreCatalog implements BackupCatalog {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly layout: Layout,
+    private readonly log: Logger,
+  ) {}
+
+  async list(signal?: AbortSignal): Promise<Manifest[]> {
+    const cat = await listBackups(this.store, this.layout, { signal, log: this.log });
+    return cat.backups;
+  }
+
+  delete(m: Manifest, signal?: AbortSignal): Promise<void> {
+    return deleteBackup(this.store, m, signal);
+  }
+
+  async readStatus(schedule: string, signal?: AbortSignal): Promise<ScheduleStatus | undefined> {
+    const key = statusKey(this.layout, schedule);
+    let bytes: Buffer;
+    try {
+      bytes = await readSmallObject(this.store, key, STATUS_MAX_BYTES, signal);
+    } catch (e) {
+      if (e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND) return undefined;
+      throw e;
+    }
+    const s = parseStatus(bytes, schedule);
+    if (s === undefined) this.log.warn({ key }, 'ignoring an unreadable schedule status record');
+    return s;
+  }
+
+  writeStatus(status: ScheduleStatus, signal?: AbortSignal): Promise<void> {
+    return this.store.put(statusKey(this.layout, status.schedule), serializeStatus(status), { signal, contentType: 'application/json' });
+  }
+
+  describe(): string {
+    return this.store.describe();
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
