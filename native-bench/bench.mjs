@@ -3,7 +3,7 @@
 // with the limits of this machine. See docs/bench.md. Started by native-bench/run.sh (npm run bench).
 //
 //   node native-bench/bench.mjs [--quick] [--sizes 1G,2G,4G] [--text-sizes 1G] [--reps 3]
-//                               [--only id,id] [--skip id,id] [--out DIR] [--ss-args "--concurrency 8"]
+//                               [--scale-reps N] [--scale-only id,id] [--only id,id] [--skip id,id] [--out DIR] [--ss-args "--concurrency 8"]
 //                               [--keep-work] [--results-md FILE]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,8 @@ const { values: opt } = parseArgs({
     sizes: { type: 'string' },
     'text-sizes': { type: 'string' },
     reps: { type: 'string' },
+    'scale-reps': { type: 'string' },
+    'scale-only': { type: 'string' },
     only: { type: 'string' },
     skip: { type: 'string' },
     out: { type: 'string' },
@@ -39,8 +41,9 @@ const { values: opt } = parseArgs({
   },
 });
 if (opt.help) {
-  process.stdout.write(`Usage: npm run bench -- [--quick] [--sizes 1G,2G,4G] [--text-sizes 1G] [--reps 3] [--only IDS] [--skip IDS]
-                       [--out DIR] [--ss-args "ARGS"] [--keep-work] [--results-md FILE]
+  process.stdout.write(`Usage: npm run bench -- [--quick] [--sizes 1G,2G,4G] [--text-sizes 1G] [--reps 3] [--scale-reps N]
+                       [--scale-only IDS] [--only IDS] [--skip IDS] [--out DIR] [--ss-args "ARGS"] [--keep-work]
+                       [--results-md FILE]
 See docs/bench.md.\n`);
   process.exit(0);
 }
@@ -57,6 +60,9 @@ if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be a posit
 const ids = (s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
 const only = ids(opt.only);
 const skip = ids(opt.skip) ?? [];
+const scaleReps = Number(opt['scale-reps'] ?? reps);
+if (!Number.isInteger(scaleReps) || scaleReps < 1) throw new Error('--scale-reps must be a positive integer');
+const scaleOnly = ids(opt['scale-only']);
 const ssExtraArgs = opt['ss-args'].split(' ').filter(Boolean);
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -89,16 +95,16 @@ async function main() {
     sizes: sizes.map(fmtSize),
     kinds: ['random', ...(textSizes.length ? [`text (lzjb) at ${textSizes.map(fmtSize).join(', ')}`] : [])],
     reps,
+    scaleReps,
+    scaleOnly: scaleOnly ?? 'all but first-size-only contenders',
     ssExtraArgs,
     tools: versions(),
     snapstreamVersion: tryOut([process.execPath, path.join(repoDir, 'bin/snapstream.js'), 'version']).trim(),
   };
   log(`work dir ${state.workDir}; results to ${outDir}`);
   await ensureZfs(state);
-  const kinds = ['random', ...(textSizes.length ? ['text'] : [])];
-  const snaps = (await makePool(state, { sizes: [...new Set([...sizes, ...textSizes])], kinds })).filter((s) =>
-    s.kind === 'random' ? sizes.includes(s.size) : textSizes.includes(s.size),
-  );
+  const kinds = [{ kind: 'random', sizes }, ...(textSizes.length ? [{ kind: 'text', sizes: textSizes }] : [])];
+  const snaps = await makePool(state, { kinds });
   for (const s of snaps) {
     s.facts = await streamFacts(s.snapshot);
     log(`${s.snapshot}: stream ${fmtSize(s.facts.bytes)}, xxh64 ${s.facts.xxh64}`);
@@ -116,13 +122,19 @@ async function main() {
     const fixtures = {};
     const catFile = path.join(state.workDir, `send-${snap.kind}-${snap.label}.zstream`);
     for (const phase of ['backup', 'restore']) {
-      const list = selected.filter((c) => c.phase === phase && (!c.onlyFirstSize || snap.size === Math.min(...sizes)) && (!c.onlyKind || c.onlyKind === snap.kind));
-      for (let rep = 0; rep < reps; rep++) {
+      // The first size (and the compressible data) gets every contender; larger sizes show scaling,
+      // with --scale-only contenders and --scale-reps repetitions to keep a full run in budget.
+      const first = snap.kind !== 'random' || snap.size === Math.min(...sizes);
+      const list = selected.filter(
+        (c) => c.phase === phase && (first || (scaleOnly ? scaleOnly.includes(c.id) : !c.onlyFirstSize)) && (!c.onlyKind || c.onlyKind === snap.kind),
+      );
+      const caseReps = first ? reps : scaleReps;
+      for (let rep = 0; rep < caseReps; rep++) {
         // Alternate: each repetition starts one contender later, so no one always runs first. The last
         // repetition runs the contenders that leave a restore fixture at its end, so radosgw never holds
         // more than one fixture and one stream in flight (a memstore OSD keeps everything in RAM).
         let order = list.map((_, i) => list[(i + rep) % list.length]);
-        const last = rep === reps - 1;
+        const last = rep === caseReps - 1;
         if (last) order = [...order.filter((c) => !c.keeps), ...order.filter((c) => c.keeps)];
         for (const c of order) {
           const n = ++counter;
@@ -162,7 +174,13 @@ async function main() {
   writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({ meta, rows, ratios, targets, runs }, null, 2));
   writeFileSync(path.join(outDir, 'summary.md'), md);
   writeFileSync(path.join(outDir, 'chart.svg'), svgChart({ meta, rows }));
-  if (opt['results-md']) writeFileSync(path.resolve(opt['results-md']), md + `\nChart: ${path.relative(path.dirname(path.resolve(opt['results-md'])), path.join(outDir, 'chart.svg'))}\n`);
+  if (opt['results-md']) {
+    // A committed copy of the summary and its chart (results/ itself is git-ignored).
+    const mdFile = path.resolve(opt['results-md']);
+    const svgFile = mdFile.replace(/\.md$/, '') + '.svg';
+    writeFileSync(svgFile, svgChart({ meta, rows }));
+    writeFileSync(mdFile, md + `\n![throughput chart](${path.basename(svgFile)})\n`);
+  }
   process.stdout.write(md + '\n');
   log(`wrote ${path.join(outDir, 'results.json')}, summary.md, chart.svg`);
   return runs.some((r) => !r.ok) ? 1 : 0;
@@ -170,7 +188,7 @@ async function main() {
 
 async function runOne(c, ctx, { rep, zfsPid, fixtures, keep }) {
   const agentRusage = c.agent ? path.join(state.workDir, `rusage-${ctx.runId}.json`) : undefined;
-  const env = toolEnv(ctx.s3 ?? { key: '', secret: '', endpoint: '' }, state.workDir);
+  const env = { ...toolEnv(ctx.s3 ?? { key: '', secret: '', endpoint: '' }, state.workDir), ...(c.env ?? {}) };
   if (agentRusage) {
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --import=${preload}`.trim();
     env.NATIVE_BENCH_RUSAGE_OUT = agentRusage;

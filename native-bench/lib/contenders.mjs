@@ -49,6 +49,7 @@ export function contenders({ repoDir, node, ssExtraArgs }) {
       label: 'zfs send | xxhsum -H1',
       phase: 'backup',
       family: 'limit',
+      onlyFirstSize: true,
       argv: (ctx) => ['bash', '-c', PIPE + 'zfs send "$1" | xxhsum -H1', 'bench', ctx.snap.snapshot],
       verify: (ctx, r) => {
         if (!r.stdout.startsWith(ctx.facts.xxh64)) throw new Error(`xxhsum printed ${r.stdout.trim()}, expected ${ctx.facts.xxh64}`);
@@ -69,6 +70,7 @@ export function contenders({ repoDir, node, ssExtraArgs }) {
       label: 'zfs send | cat > file; sync file',
       phase: 'backup',
       family: 'limit',
+      onlyFirstSize: true,
       argv: (ctx) => ['bash', '-c', PIPE + 'zfs send "$1" | cat > "$2"; sync "$2"', 'bench', ctx.snap.snapshot, ctx.catFile + '.sync'],
       cleanup: (ctx) => rmSync(ctx.catFile + '.sync', { force: true }),
     },
@@ -95,6 +97,21 @@ export function contenders({ repoDir, node, ssExtraArgs }) {
       verify: (ctx, r) => checkManifest(ctx, r),
       keeps: 's3Backup',
       cleanup: (ctx, artifact) => emptyPrefix(ctx.state, `ss/backups/${artifact.backup}/`),
+    },
+    {
+      // What an https endpoint gets by default (TLS protects the bytes, parts go out UNSIGNED-PAYLOAD);
+      // over plain http snapstream, like the AWS CLI, signs every part's SHA-256 unless told not to.
+      id: 'ss-backup-s3-unsigned',
+      label: 'snapstream backup -> radosgw, unsigned payload',
+      phase: 'backup',
+      family: 'snapstream',
+      agent: true,
+      s3: true,
+      onlyFirstSize: true,
+      env: { SNAPSTREAM_S3_SIGN_PAYLOAD: 'false' },
+      argv: (ctx) => ss(ctx, ['backup', ctx.snap.snapshot, '--to', s3loc(ctx, 'ssu'), '--backup', backupName(ctx), '--volume', 'v', '--json', '-q']),
+      verify: (ctx, r) => checkManifest(ctx, r),
+      cleanup: (ctx, artifact) => emptyPrefix(ctx.state, `ssu/backups/${artifact.backup}/`),
     },
     // ---- what users do by hand ----
     {

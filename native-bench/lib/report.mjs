@@ -58,6 +58,8 @@ export function ratiosAndTargets(rows, { hashCost }) {
     ['backup', 'ss-backup-local', 'send-cat-fsync', undefined],
     ['backup', 'ss-backup-s3', 'rclone-backup', 1.2],
     ['backup', 'ss-backup-s3', 'aws-backup', 1.5],
+    ['backup', 'ss-backup-s3-unsigned', 'rclone-backup', undefined],
+    ['backup', 'ss-backup-s3-unsigned', 'aws-backup', undefined],
     ['restore', 'ss-restore-s3', 'aws-restore', 1.2],
     ['restore', 'ss-restore-s3', 'rclone-restore', undefined],
     ['restore', 'ss-restore-local', 'recv-file', undefined],
@@ -77,7 +79,7 @@ export function ratiosAndTargets(rows, { hashCost }) {
   const targets = [];
   for (const r of rows.filter((x) => x.family === 'snapstream' && x.phase === 'backup')) {
     if (Number.isFinite(r.agentCpuSPerGiB)) {
-      targets.push({ what: `agent CPU, ${r.label}, ${r.case}`, value: `${r.agentCpuSPerGiB.toFixed(2)} s/GiB`, target: '<= 0.6 s/GB', pass: r.agentCpuSPerGiB * (GiB / 1e9) <= 0.6 });
+      targets.push({ what: `agent CPU, ${r.label}, ${r.case}`, value: `${r.agentCpuSPerGiB.toFixed(2)} s/GiB`, target: '<= 0.6 s/GB', pass: r.agentCpuSPerGiB * (1e9 / GiB) <= 0.6 });
     }
   }
   for (const r of rows.filter((x) => x.family === 'snapstream')) {
@@ -98,7 +100,7 @@ export function markdown({ meta, rows, ratios, targets }) {
   out.push(`# native-bench results`, '');
   out.push(`Run ${meta.startedAt} -> ${meta.finishedAt} on ${meta.host} (${meta.cpus} CPUs, Node ${meta.node}); ` +
     `load average at start ${meta.loadStart.join(' ')}, at end ${meta.loadEnd.join(' ')}. ` +
-    `Sizes ${meta.sizes.join(', ')}; data ${meta.kinds.join(', ')}; ${meta.reps} repetition(s), contenders alternated. ` +
+    `Sizes ${meta.sizes.join(', ')}; data ${meta.kinds.join(', ')}; ${meta.reps} repetition(s) (larger sizes: ${meta.scaleReps ?? meta.reps}, contenders: ${Array.isArray(meta.scaleOnly) ? meta.scaleOnly.join(', ') : meta.scaleOnly ?? 'all'}), contenders alternated. ` +
     `S3: ${meta.s3Server}. snapstream ${meta.snapstreamVersion}, ${meta.tools.join(', ')}.`, '');
   out.push('Throughput is stream bytes / wall seconds (MiB/s, min / median / max). CPU is user+system seconds per GiB ' +
     'of stream for the whole command (agent = the snapstream process alone, from its getrusage). zfs-fuse and radosgw ' +
@@ -133,7 +135,7 @@ export function svgChart({ meta, rows }) {
   const gap = 4;
   const left = 330;
   const width = 980;
-  const plotW = width - left - 90;
+  const plotW = width - left - 60;
   const max = Math.max(...rows.map((r) => (Number.isFinite(r.maxMiBps) ? r.maxMiBps : 0)), 1);
   const scale = (v) => (Number.isFinite(v) ? (v / max) * plotW : 0);
   const parts = [];
@@ -150,7 +152,8 @@ export function svgChart({ meta, rows }) {
         const x2 = left + scale(r.maxMiBps);
         parts.push(`<line x1="${x1.toFixed(1)}" x2="${x2.toFixed(1)}" y1="${y + barH / 2}" y2="${y + barH / 2}" stroke="#000" stroke-width="1.5"/>`);
       }
-      parts.push(`<text x="${left + w + 6}" y="${y + barH - 3}">${r.failed === r.runs ? 'failed' : fmt(r.medianMiBps)}</text>`);
+      const labelX = left + Math.max(w, scale(r.maxMiBps)) + 6;
+      parts.push(`<text x="${labelX.toFixed(1)}" y="${y + barH - 3}">${r.failed === r.runs ? 'failed' : fmt(r.medianMiBps)}</text>`);
       y += barH + gap;
     }
     y += 10;

@@ -60,10 +60,11 @@ export async function zfsDaemonPid() {
 
 /**
  * Creates the pool on a sparse file and fills datasets `<pool>/random` (compression off) and
- * `<pool>/text` (lzjb, roughly 2:1) with a snapshot `@<label>` per size. Returns the snapshots.
+ * `<pool>/text` (lzjb, roughly 2.4:1) with a snapshot `@<label>` per size of that kind
+ * (`kinds`: [{ kind, sizes }]). Returns the snapshots.
  */
-export async function makePool(state, { sizes, kinds }) {
-  const max = Math.max(...sizes);
+export async function makePool(state, { kinds }) {
+  const max = Math.max(...kinds.flatMap((k) => k.sizes));
   const pool = `nbench${randomBytes(3).toString('hex')}`;
   const img = path.join(state.workDir, 'pool.img');
   // Sources (random at full size, text at about half) + one restore target + ZFS slack.
@@ -76,7 +77,7 @@ export async function makePool(state, { sizes, kinds }) {
   state.poolImage = img;
   log(`pool ${pool} on ${img} (${(imgBytes / 2 ** 30).toFixed(1)} GiB sparse)`);
   const snaps = [];
-  for (const kind of kinds) {
+  for (const { kind, sizes } of kinds) {
     const ds = `${pool}/${kind}`;
     await run(['zfs', 'create', '-o', `compression=${kind === 'text' ? 'lzjb' : 'off'}`, ds]);
     const file = path.join(mnt, kind, 'data.bin');

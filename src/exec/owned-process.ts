@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 
@@ -16,7 +17,8 @@ export interface ExitStatus {
 
 export interface SpawnOptions {
   stdin?: 'pipe' | 'ignore';
-  stdout?: 'pipe' | 'ignore';
+  /** A Socket (e.g. SocketPipe.childEnd) becomes the child's stdout as is; the caller reads the other end. */
+  stdout?: 'pipe' | 'ignore' | Socket;
   signal?: AbortSignal;
   /** Bytes of stderr kept (the tail). */
   stderrLimit?: number;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError, abortedError, throwIfAborted, toSnapstreamError } from '../errors.js';
 import { checkExit } from '../exec/owned-process.js';
+import { SocketPipe } from '../exec/socket-pipe.js';
 import type { Layout } from '../location/location-config.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { type DatasetName, parseSnapshotShortName } from '../zfs/names.js';
@@ -121,10 +122,13 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
     const startedAt = new Date();
     const upload = await store.createUpload(dataKey, { signal, contentType: 'application/octet-stream' });
     const sendArgs = zfs.sendArgs(req.dataset, snap, prev);
-    const proc = zfs.send(req.dataset, snap, prev, signal);
+    const pipe = await openSocketPipe(log);
+    const proc = zfs.send(req.dataset, snap, prev, signal, pipe?.childEnd);
+    // The child has its own copy now; ours must go, or the reading end never sees EOF.
+    pipe?.childEnd.destroy();
     meter.setPhase('transfer');
     try {
-      const result = await uploadStream(proc.stdout, {
+      const result = await uploadStream(pipe ?? proc.stdout, {
         upload,
         limits: store.limits,
         plan,
@@ -176,8 +180,11 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       return manifest;
     } catch (e) {
       await proc.stop();
+      pipe?.destroy();
       await upload.abort();
       throw e;
+    } finally {
+      pipe?.destroy();
     }
   } catch (e) {
     // Once aborted (cancel or stall), the abort's reason is the error, not its side effects (closed pipes).
@@ -187,5 +194,19 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
   } finally {
     meter.stop();
     opts.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+/**
+ * The socket pair zfs send writes into (see SocketPipe); undefined where one cannot be made (no Unix
+ * abstract sockets outside Linux), and the plain pipe is used instead.
+ */
+async function openSocketPipe(log: Logger): Promise<SocketPipe | undefined> {
+  if (process.env.SNAPSTREAM_SEND_PIPE === 'pipe') return undefined;
+  try {
+    return await SocketPipe.open();
+  } catch (e) {
+    log.debug({ err: (e as Error).message }, 'no socket pair for zfs send; reading a pipe');
+    return undefined;
   }
 }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { SocketPipe } from '../exec/socket-pipe.js';
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError, abortedError, toSnapstreamError } from '../errors.js';
 import type { MultipartUpload, StoreLimits } from '../store/object-store.js';
@@ -37,7 +38,7 @@ export interface UploadStreamResult {
  * nothing buffers without limit. Does not complete or abort the upload: the caller decides that
  * after it knows whether the source (zfs send) itself succeeded.
  */
-export async function uploadStream(source: Readable, o: UploadStreamOptions): Promise<UploadStreamResult> {
+export async function uploadStream(source: Readable | SocketPipe, o: UploadStreamOptions): Promise<UploadStreamResult> {
   const parallel = o.limits.parallelParts;
   const concurrency = parallel ? Math.max(1, o.concurrency) : 1;
   const pool = new BufferPool(concurrency + 1);
@@ -120,25 +121,44 @@ export async function uploadStream(source: Readable, o: UploadStreamOptions): Pr
     partHasher = o.hasher.create();
   };
 
-  try {
-    await readParts(source, o.signal, {
-      onChunk: (chunk) => {
+  const reader: PartReader = {
+    onChunk: (chunk) => {
+      if (failure) throw failure;
+      streamHasher.update(chunk);
+      o.meter.add(chunk.length);
+      const pos = absorb(chunk, 0);
+      return fill === size ? pos : -1;
+    },
+    onFull: async (chunk, pos) => {
+      // The source is paused here; the rest of the chunk goes into the following part(s).
+      for (;;) {
+        await nextPart();
         if (failure) throw failure;
-        streamHasher.update(chunk);
-        o.meter.add(chunk.length);
-        const pos = absorb(chunk, 0);
-        return fill === size ? pos : -1;
-      },
-      onFull: async (chunk, pos) => {
-        // The source is paused here; the rest of the chunk goes into the following part(s).
-        for (;;) {
-          await nextPart();
+        pos = absorb(chunk, pos);
+        if (fill < size) return;
+      }
+    },
+  };
+
+  try {
+    if (source instanceof SocketPipe) {
+      await readDirect(source, o.signal, reader, {
+        next: () => (fill < size ? buf.subarray(fill) : undefined),
+        landedInPlace: (into, n) => {
+          // The bytes are already where they belong: hash them there, no copy.
+          if (into.buffer !== buf.buffer || into.byteOffset !== buf.byteOffset + fill) return -2;
           if (failure) throw failure;
-          pos = absorb(chunk, pos);
-          if (fill < size) return;
-        }
-      },
-    });
+          const slice = buf.subarray(fill, fill + n);
+          streamHasher.update(slice);
+          partHasher.update(slice);
+          fill += n;
+          o.meter.add(n);
+          return fill === size ? 0 : -1;
+        },
+      });
+    } else {
+      await readParts(source, o.signal, reader);
+    }
     if (failure) throw failure;
     // The last part may be short; a zero-length stream still yields one (empty) part so the object exists.
     if (fill > 0 || n === 1) {
@@ -168,69 +188,145 @@ interface PartReader {
 }
 
 /**
+ * What both readers share: a full part is handed on with the source paused, the source resumes after,
+ * and the read settles once (end of stream, error, or abort).
+ */
+class ReadLoop {
+  settled = false;
+  ended = false;
+  private working = false;
+  private readonly onAbort = () => this.finish(abortedError(this.signal));
+
+  constructor(
+    private readonly r: PartReader,
+    private readonly signal: AbortSignal,
+    private readonly resume: () => void,
+    private readonly done: (err?: unknown) => void,
+  ) {
+    signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  readonly finish = (err?: unknown): void => {
+    if (this.settled) return;
+    this.settled = true;
+    this.signal.removeEventListener('abort', this.onAbort);
+    this.done(err);
+  };
+
+  /** Call with the source paused; it resumes once the part was handed on. */
+  handOn(chunk: Buffer, pos: number): void {
+    this.working = true;
+    this.r.onFull(chunk, pos).then(
+      () => {
+        this.working = false;
+        if (this.ended) this.finish();
+        else if (!this.settled) this.resume();
+      },
+      (e: unknown) => this.finish(e),
+    );
+  }
+
+  end(): void {
+    this.ended = true;
+    if (!this.working) this.finish();
+  }
+}
+
+/**
  * Reads `source` with 'data' events rather than an async iterator: a pipe delivers ~16,000 chunks per
  * GB, and a promise and a microtask per chunk were a visible share of the agent's CPU. The source is
  * paused only while a full part is handed on (which is where backpressure reaches zfs send).
  */
 function readParts(source: Readable, signal: AbortSignal, r: PartReader): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    let ended = false;
-    let working = false;
-    let settled = false;
-    const finish = (err?: unknown) => {
-      if (settled) return;
-      settled = true;
+    if (signal.aborted) return reject(abortedError(signal));
+    const loop = new ReadLoop(r, signal, () => source.resume(), (err) => {
       source.off('data', onData);
       source.off('end', onEnd);
-      source.off('error', finish);
+      source.off('error', loop.finish);
       source.off('close', onClose);
-      signal.removeEventListener('abort', onAbort);
-      if (err !== undefined) {
-        source.pause();
-        reject(err);
-      } else resolve();
-    };
+      if (err === undefined) return resolve();
+      source.pause();
+      reject(err);
+    });
     const onData = (chunk: Buffer) => {
-      if (settled) return;
+      if (loop.settled) return;
       let pos: number;
       try {
         pos = r.onChunk(chunk);
       } catch (e) {
-        finish(e);
+        loop.finish(e);
         return;
       }
       if (pos < 0) return;
       source.pause();
-      working = true;
-      r.onFull(chunk, pos).then(
-        () => {
-          working = false;
-          if (ended) finish();
-          else if (!settled) source.resume();
-        },
-        (e: unknown) => finish(e),
-      );
+      loop.handOn(chunk, pos);
     };
-    const onEnd = () => {
-      ended = true;
-      if (!working) finish();
-    };
+    const onEnd = () => loop.end();
     const onClose = () => {
       // Destroyed before its end (zfs send killed, or the caller gave up): not a complete stream.
-      if (!ended) finish(signal.aborted ? abortedError(signal) : new SnapstreamError(ErrorCode.ZFS_FAILED, 'the send stream closed before its end'));
+      if (!loop.ended) loop.finish(signal.aborted ? abortedError(signal) : new SnapstreamError(ErrorCode.ZFS_FAILED, 'the send stream closed before its end'));
     };
-    const onAbort = () => finish(abortedError(signal));
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
     source.on('data', onData);
     source.once('end', onEnd);
-    source.once('error', finish);
+    source.once('error', loop.finish);
     source.once('close', onClose);
   });
 }
+
+interface InPlace {
+  /** The free rest of the current part buffer, or undefined when it is full. */
+  next(): Uint8Array | undefined;
+  /** -2: `into` is not the part buffer (copy it as a chunk); -1: taken; 0: taken and the part is full. */
+  landedInPlace(into: Uint8Array, n: number): number;
+}
+
+/**
+ * Reads a SocketPipe straight into the part buffers. Bytes that landed elsewhere (the pipe's spare
+ * buffer, used while a part is being handed on) go through the chunk path like a pipe's chunks.
+ */
+function readDirect(pipe: SocketPipe, signal: AbortSignal, r: PartReader, place: InPlace): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(abortedError(signal));
+    const loop = new ReadLoop(r, signal, () => pipe.resume(), (err) => {
+      if (err === undefined) return resolve();
+      pipe.destroy();
+      reject(err);
+    });
+    pipe.ended.then(
+      () => loop.end(),
+      (e: unknown) =>
+        loop.finish(signal.aborted ? abortedError(signal) : new SnapstreamError(ErrorCode.ZFS_FAILED, `the send stream broke: ${(e as Error).message}`)),
+    );
+    pipe.start({
+      next: () => place.next() ?? EMPTY,
+      landed: (into, n) => {
+        if (loop.settled) return false;
+        try {
+          const inPlace = place.landedInPlace(into, n);
+          if (inPlace === -1) return true;
+          if (inPlace === 0) {
+            loop.handOn(EMPTY_BUF, 0);
+            return false;
+          }
+          // Landed in the spare buffer: a copy of it, since the spare is reused by the next read.
+          const chunk = Buffer.from(into.subarray(0, n));
+          const pos = r.onChunk(chunk);
+          if (pos < 0) return true;
+          loop.handOn(chunk, pos);
+          return false;
+        } catch (e) {
+          loop.finish(e);
+          return false;
+        }
+      },
+    });
+  });
+}
+
+const EMPTY_BUF = Buffer.alloc(0);
+/** Returned as "no room": makes SocketPipe fall back to its spare buffer. */
+const EMPTY: Uint8Array = EMPTY_BUF;
 
 function acquire(pool: BufferPool, size: number, o: UploadStreamOptions): Promise<Buffer> {
   return pool.acquire(size, o.signal);

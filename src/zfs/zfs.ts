@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { OwnedProcess, checkExit } from '../exec/owned-process.js';
@@ -223,12 +224,15 @@ export class Zfs {
     return ['send', ...sendArgsTail(ds, snap, prev)];
   }
 
-  /** Starts `zfs send`; the caller owns the returned process (read stdout, then await exit or stop). */
-  send(ds: DatasetName, snap: SnapshotShortName, prev: SnapshotShortName | undefined, signal?: AbortSignal): OwnedProcess {
+  /**
+   * Starts `zfs send`; the caller owns the returned process (read stdout, then await exit or stop).
+   * With `stdout` (a SocketPipe's child end) the stream goes there instead of a pipe.
+   */
+  send(ds: DatasetName, snap: SnapshotShortName, prev: SnapshotShortName | undefined, signal?: AbortSignal, stdout?: Socket): OwnedProcess {
     this.checkAllowed(ds);
     const args = this.sendArgs(ds, snap, prev);
     this.log.debug({ args }, 'spawning zfs send');
-    return new OwnedProcess(this.binary, args, { stdout: 'pipe', signal, env: { ...process.env, LC_ALL: 'C' } });
+    return new OwnedProcess(this.binary, args, { stdout: stdout ?? 'pipe', signal, env: { ...process.env, LC_ALL: 'C' } });
   }
 
   /**
