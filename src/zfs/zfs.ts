@@ -74,7 +74,7 @@ export class Zfs {
 
   /**
    * zfs-fuse reports "dataset is busy" for a moment after a dataset was created or received (its
-   * FUSE mount settles asynchronously); destroy and rename retry that one error a few times.
+   * FUSE mount settles asynchronously); destroy and rename retry that one error (up to ~9 s).
    */
   private async runRetryingBusy(args: string[], signal?: AbortSignal): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -82,9 +82,9 @@ export class Zfs {
         await this.run(args, signal);
         return;
       } catch (e) {
-        if (!isBusy(e) || attempt >= 6) throw e;
+        if (!isBusy(e) || attempt >= 8) throw e;
         this.log.debug({ args, attempt }, 'dataset busy; retrying');
-        await sleep(200 * attempt, undefined, { signal });
+        await sleep(250 * attempt, undefined, { signal });
       }
     }
   }

@@ -237,12 +237,18 @@ export async function createDataset(pool: string, name: string, props: Record<st
 }
 
 /** `zfs destroy -r` (snapshots and children too); a dataset that does not exist is fine. */
-export async function destroyDataset(dataset: string): Promise<void> {
-  try {
-    await run('zfs', ['destroy', '-r', '-f', dataset], { timeoutMs: 60_000 });
-  } catch (e) {
-    if (/does not exist/.test(String((e as Error).message))) return;
-    throw e;
+export async function destroyDataset(dataset: string, attempts = 20): Promise<void> {
+  // zfs-fuse reports "dataset is busy" for a while after a filesystem was mounted or read: retried.
+  for (let i = 1; ; i++) {
+    try {
+      await run('zfs', ['destroy', '-r', '-f', dataset], { timeoutMs: 60_000 });
+      return;
+    } catch (e) {
+      const msg = String((e as Error).message);
+      if (/does not exist/.test(msg)) return;
+      if (i >= attempts || !/busy/.test(msg)) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
 

@@ -4,24 +4,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { destroyDataset } from '../../helpers/test-env.js';
 
-/**
- * `zfs destroy -r`, retried: zfs-fuse reports "dataset is busy" for a while after a filesystem was
- * mounted or read. An absent dataset is fine.
- */
-export async function destroyDatasetRetrying(dataset: string, attempts = 20): Promise<void> {
-  for (let i = 1; ; i++) {
-    try {
-      zfs('destroy', '-r', dataset);
-      return;
-    } catch (e) {
-      const msg = String((e as { stderr?: unknown }).stderr ?? (e as Error).message);
-      if (/does not exist/.test(msg)) return;
-      if (i >= attempts || !/busy/.test(msg)) throw e;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
+/** `zfs destroy -r`, retried while zfs-fuse says "busy"; an absent dataset is fine. */
+export const destroyDatasetRetrying = destroyDataset;
 
 export function zfs(...args: string[]): string {
   return execFileSync('zfs', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
