@@ -7,6 +7,7 @@ import type { HasherFactory } from './hasher.js';
 import type { Manifest, ManifestPart } from './manifest.js';
 import type { ProgressMeter } from './progress.js';
 import { DEFAULT_RETRY, withRetry } from './retry.js';
+import { throttle } from './throttle.js';
 
 export interface DownloadOptions {
   store: ObjectStore;
@@ -23,6 +24,8 @@ export interface DownloadOptions {
    * the whole-stream hash matched, so a consumer like `zfs recv` never commits unverified data.
    */
   sink: (data: Buffer, part: ManifestPart) => Promise<void>;
+  /** Average bytes per second handed to the sink; undefined = as fast as possible. */
+  rateLimitBytesPerSec?: number;
 }
 
 /**
@@ -89,6 +92,7 @@ export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: num
   };
 
   let bytes = 0;
+  const started = Date.now();
   try {
     startNext();
     for (const p of m.parts) {
@@ -115,6 +119,7 @@ export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: num
       bytes += p.size;
       o.meter.part = p.n;
       o.meter.add(p.size);
+      if (o.rateLimitBytesPerSec) await throttle(bytes, started, o.rateLimitBytesPerSec, o.signal);
       startNext();
     }
   } catch (e) {

@@ -237,6 +237,7 @@ async function receiveOne(m: Manifest, req: RestoreRequest, deps: RestoreDeps, c
       store: deps.store,
       manifest: m,
       window: req.transfer?.concurrency ?? DEFAULT_CONCURRENCY,
+      rateLimitBytesPerSec: req.transfer?.rateLimitBytesPerSec,
       hasher: c.hasher,
       meter: c.meter,
       signal: c.signal,

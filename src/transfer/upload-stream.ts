@@ -8,7 +8,8 @@ import type { HasherFactory } from './hasher.js';
 import type { ManifestPart } from './manifest.js';
 import { type PartPlan, partSizeFor } from './part-plan.js';
 import type { ProgressMeter } from './progress.js';
-import { DEFAULT_RETRY, sleep, withRetry } from './retry.js';
+import { DEFAULT_RETRY, withRetry } from './retry.js';
+import { throttle } from './throttle.js';
 
 export interface UploadStreamOptions {
   upload: MultipartUpload;
@@ -330,12 +331,6 @@ const EMPTY: Uint8Array = EMPTY_BUF;
 
 function acquire(pool: BufferPool, size: number, o: UploadStreamOptions): Promise<Buffer> {
   return pool.acquire(size, o.signal);
-}
-
-async function throttle(bytes: number, started: number, rate: number, signal: AbortSignal): Promise<void> {
-  const due = started + (bytes / rate) * 1000;
-  const wait = due - Date.now();
-  if (wait > 0) await sleep(wait, signal);
 }
 
 export function assertPartsCover(parts: ManifestPart[], size: number): void {

@@ -34,6 +34,7 @@ describe('CLI usage errors (no servers needed)', () => {
     [['backup', 'tank/v@s', '--to', 'file:///tmp/x', '--concurrency', '0'], /--concurrency must be a whole number from 1 to 64/],
     [['restore', '--from', 'file:///tmp/x', '--backup', 'b'], /--volume is required/],
     [['ls', 's3://UPPER'], /invalid bucket name/],
+    [['restore', '--from', 'file:///tmp/x', '--backup', 'b', '--volume', 'v', '--target', 'tank/r', '--rate-limit', 'fast'], /--rate-limit/],
   ])('%j exits 2 with a message naming the fix', (args, msg) => {
     const r = cli(...args);
     expect(r.code).toBe(2);

@@ -3,6 +3,7 @@ import { ZFS_FLAGS, interruptSignal, locationFor, loggerFor, printJson, storeFor
 import { fmtBytes, progressReporter } from '../progress-bar.js';
 import { parseDatasetName } from '../../zfs/names.js';
 import { runRestore } from '../../transfer/restore.js';
+import { parseQuantityBytes } from '../../config/parse-quantity.js';
 
 export const RESTORE_HELP = `Usage: snapstream restore --from LOCATION --backup NAME --volume NAME --target POOL/DATASET [options]
 
@@ -20,6 +21,7 @@ Options:
   --allow-unverified     restore an object that has no manifest (written by the stock plugin)
   --target-ip IP         set io.openebs:targetip on the restored dataset (autoSetTargetIP)
   --concurrency N        ranged GETs in flight (default 4); memory ~ (N+1) x part size
+  --rate-limit SIZE      average bytes per second into zfs recv, e.g. 100Mi
   --stall-timeout SECS   fail when nothing moved for this long (default 300, 0 = never)
   --zfs-binary PATH, --allowed-pools LIST, --json, -v, -q
 `;
@@ -35,6 +37,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     'allow-unverified': { type: 'boolean' },
     'target-ip': { type: 'string' },
     concurrency: { type: 'string' },
+    'rate-limit': { type: 'string' },
     'stall-timeout': { type: 'string' },
     ...ZFS_FLAGS,
   });
@@ -54,6 +57,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const zfs = zfsFor(p, log);
   const store = await storeFor(loc, log);
   const stall = int('restore', p, 'stall-timeout', 0, 7 * 86400);
+  const rate = str(p, 'rate-limit') !== undefined ? parseQuantityBytes('--rate-limit', str(p, 'rate-limit')!) : undefined;
   const { signal, dispose } = interruptSignal();
   const progress = progressReporter(log, `restore ${backup} -> ${target}`, !p.values.quiet);
   try {
@@ -67,7 +71,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
         allowUnverified: p.values['allow-unverified'] === true,
         force: p.values.force === true,
         targetIp,
-        transfer: { concurrency: int('restore', p, 'concurrency', 1, 64), stallTimeoutMs: stall === undefined ? undefined : stall * 1000 },
+        transfer: { concurrency: int('restore', p, 'concurrency', 1, 64), rateLimitBytesPerSec: rate, stallTimeoutMs: stall === undefined ? undefined : stall * 1000 },
       },
       { zfs, store, log },
       { signal, onProgress: progress.onProgress },

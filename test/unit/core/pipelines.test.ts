@@ -118,6 +118,21 @@ describe('verified download', () => {
     return Buffer.concat(out);
   }
 
+  it('paces the sink to the rate limit (never faster than bytes / rate)', async () => {
+    const data = randomBytes(6 * 64 * KiB);
+    const { store, m } = await stored(data);
+    const ac = new AbortController();
+    const out: Buffer[] = [];
+    const rate = 2 * 1024 * KiB; // 384 KiB at 2 MiB/s: at least ~187 ms
+    const t0 = Date.now();
+    await downloadVerified({
+      store, manifest: m, window: 3, hasher: await loadHasher(), meter: new ProgressMeter({ controller: ac }), signal: ac.signal, log,
+      sink: async (d) => void out.push(Buffer.from(d)), rateLimitBytesPerSec: rate,
+    });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(Math.floor((data.length / rate) * 1000) - 5);
+    expect(Buffer.concat(out).equals(data)).toBe(true);
+  });
+
   it('returns the exact bytes', async () => {
     const data = randomBytes(5 * 64 * KiB + 7);
     const { store, m } = await stored(data);
