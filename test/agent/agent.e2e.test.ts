@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestPki, makeTestPki } from './helpers/make-certs.js';
 import { type AgentProcess, REPO, startAgentProcess } from './helpers/agent-process.js';
 import { type CallError, type Client, agentClient, call, waitForBytes, waitForJob, watch } from './helpers/agent-client.js';
-import { destroyDatasetRetrying, fileHash, listKeys, listUploads, processesMentioning, slowZfsWrapper, writeRandomFile, zfs } from './helpers/test-bed.js';
-import { createBucket, createDataset, emptyAndDeleteBucket, getTestEnv, makeS3Client, needs, uniqueName } from '../helpers/test-env.js';
+import { fileHash, listKeys, listUploads, processesMentioning, slowZfsWrapper, writeRandomFile, zfs } from './helpers/test-bed.js';
+import { createBucket, createDataset, destroyDataset, emptyAndDeleteBucket, getTestEnv, makeS3Client, needs, uniqueName } from '../helpers/test-env.js';
 
 /**
  * End to end: a real agent process (bin/snapstream.js agent) on 127.0.0.1 with mTLS, driven over gRPC
@@ -92,7 +92,7 @@ afterAll(async () => {
   await agent?.stop();
   s3?.destroy();
   if (bucket) await emptyAndDeleteBucket(env.s3!, bucket).catch(() => {});
-  if (root) await destroyDatasetRetrying(root);
+  if (root) await destroyDataset(root);
   if (wrapper) rmSync(wrapper.dir, { recursive: true, force: true });
   if (pki) rmSync(pki.dir, { recursive: true, force: true });
 }, 60_000);

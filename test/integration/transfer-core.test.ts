@@ -185,11 +185,29 @@ describe.skipIf(!needs('zfs'))('backup modes and refusals', () => {
     try {
       await expect(runRestore({ backup: 'full2', volume: 'v', layout: layout(t), target }, deps(t))).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
       expect(await zfs.exists(target)).toBe(true); // untouched
+      const siblingsOf = async () =>
+        (await zfs.run(['list', '-H', '-o', 'name', '-r', target.slice(0, target.lastIndexOf('/'))])).split('\n').filter((n) => n.includes('snapstream-restore'));
+
+      // A forced restore that fails (whole-stream hash wrong: found only after every earlier part went
+      // into zfs recv) leaves the existing dataset exactly as it was.
+      const marker = path.join(await mountpointOf(zfs, target), 'keep.txt');
+      await fs.writeFile(marker, 'old data\n');
+      const good = await readManifest(t.store, layout(t), 'full2', 'v');
+      const badKey = dataKeyFor(layout(t), 'tampered', 'v');
+      const chunks: Buffer[] = [];
+      for await (const c of await t.store.get(good.dataKey)) chunks.push(c as Buffer);
+      await t.store.put(badKey, Buffer.concat(chunks));
+      await t.store.put(manifestKeyFor(badKey), Buffer.from(JSON.stringify({ ...good, backup: 'tampered', dataKey: badKey, streamHash: '0123456789abcdef' })));
+      await expect(runRestore({ backup: 'tampered', volume: 'v', layout: layout(t), target, force: true }, deps(t))).rejects.toMatchObject({
+        code: 'INTEGRITY_MISMATCH',
+      });
+      expect(await fs.readFile(path.join(await mountpointOf(zfs, target), 'keep.txt'), 'utf8')).toBe('old data\n');
+      expect(await siblingsOf()).toEqual([]);
+
       await runRestore({ backup: 'full2', volume: 'v', layout: layout(t), target, force: true }, deps(t));
       expect(await treeDigest(await mountpointOf(zfs, target))).toBe(src.digest1);
       // The forced restore received into a staging sibling and swapped it in: nothing else remains.
-      const siblings = (await zfs.run(['list', '-H', '-o', 'name', '-r', target.slice(0, target.lastIndexOf('/'))])).split('\n');
-      expect(siblings.filter((n) => n.includes('snapstream-restore'))).toEqual([]);
+      expect(await siblingsOf()).toEqual([]);
     } finally {
       await zfs.destroyDataset(target);
     }

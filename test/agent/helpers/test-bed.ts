@@ -4,10 +4,6 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { destroyDataset } from '../../helpers/test-env.js';
-
-/** `zfs destroy -r`, retried while zfs-fuse says "busy"; an absent dataset is fine. */
-export const destroyDatasetRetrying = destroyDataset;
 
 export function zfs(...args: string[]): string {
   return execFileSync('zfs', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
