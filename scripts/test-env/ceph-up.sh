@@ -97,7 +97,14 @@ wait_for 30 grep -q "is new leader" "$D/log/mon.a.log" || fail "mon did not beco
 
 log "osd (memstore $((MEM / 1048576)) MiB)"
 uuid=$(cat /proc/sys/kernel/random/uuid)
-ceph_cli osd new "$uuid" >/dev/null
+# Right after the election the mon can still refuse commands ("EPERM: problem getting command
+# descriptions from mon", seen when another cluster was starting beside it): retry, bounded.
+for attempt in 1 2 3 4 5 6 7 8 9 10; do
+  if ceph_cli osd new "$uuid" >/dev/null 2>"$D/log/osd-new.err"; then break; fi
+  [ $attempt -lt 10 ] || fail "ceph osd new kept failing: $(tail -n 2 "$D/log/osd-new.err")"
+  log "ceph osd new failed (attempt $attempt): $(tail -n 1 "$D/log/osd-new.err"); retrying"
+  sleep 1
+done
 # The uuid given to `osd new` must equal --osd-uuid here, or the OSD never comes up.
 timeout 120 ceph-osd "${C[@]}" -i 0 --mkfs --osd-uuid "$uuid" >"$D/log/osd-mkfs.out" 2>&1
 osd_up() { grep -q "state: booting -> active" "$D/log/osd.0.log" 2>/dev/null; }
