@@ -1,29 +1,12 @@
 import pino, { type Logger } from 'pino';
+import { redactLogArgs, redactPaths } from './redact.js';
 
 /**
- * Credential-shaped fields are censored wherever they appear in a log object (two levels deep, which
- * covers request bodies and VSL config maps). Secrets should never be handed to the logger; this is
- * the net under that rule, and tests assert it holds.
+ * Credential-shaped fields are censored wherever they appear in a log object, and every string goes
+ * through the one redactor (src/redact.ts), like the agent's logs. Secrets should never be handed to
+ * the logger; this is the net under that rule, and tests assert it holds.
  */
-export const REDACT_KEYS = [
-  'secret',
-  'secretAccessKey',
-  'secretKey',
-  'accessKeyId',
-  'sessionToken',
-  'password',
-  'token',
-  'authorization',
-  'Authorization',
-  'credentials',
-  'privateKey',
-  'private_key',
-  'key',
-  'cert',
-  'caCert',
-  'cloudCredentials',
-];
-export const REDACT_PATHS = REDACT_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+export const REDACT_PATHS = redactPaths();
 
 export interface LogOptions {
   level?: string;
@@ -37,6 +20,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
       level: opts.level ?? process.env.SNAPSTREAM_LOG_LEVEL ?? 'info',
       base: { name: 'snapstream' },
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      hooks: { logMethod: redactLogArgs },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

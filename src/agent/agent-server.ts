@@ -27,7 +27,7 @@ export interface AgentHandle {
 }
 
 export async function startAgent(config: AgentConfig, log: Logger): Promise<AgentHandle> {
-  const creds = serverCredentials(config);
+  const creds = await serverCredentials(config);
   const metrics = new AgentMetrics({ memoryBudgetBytes: config.memoryBudgetBytes });
   const jobs = new JobManager({
     maxConcurrentJobs: config.maxConcurrentJobs,

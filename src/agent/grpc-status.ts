@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { ErrorCode, toSnapstreamError } from '../errors.js';
+import { redactText } from '../redact.js';
 import { encodeStatus } from './status-details.js';
 
 /**
@@ -49,7 +50,10 @@ export function toGrpcError(e: unknown): Partial<grpc.StatusObject> & { code: gr
   md.set(ERROR_CODE_HEADER, err.code);
   md.set(RETRYABLE_HEADER, String(err.retryable));
   const facts: Record<string, string> = {};
-  for (const [k, v] of Object.entries(err.details)) facts[k] = typeof v === 'string' ? v : JSON.stringify(v);
-  md.set('grpc-status-details-bin', encodeStatus(code, err.message, err.code, facts));
-  return { code, details: err.message, metadata: md };
+  for (const [k, v] of Object.entries(err.details)) facts[k] = redactText(typeof v === 'string' ? v : JSON.stringify(v));
+  // Every error that leaves the agent goes through the one redactor: a message that quotes a
+  // location, an endpoint or an SDK's text never carries a credential to the client (or the log).
+  const message = redactText(err.message);
+  md.set('grpc-status-details-bin', encodeStatus(code, message, err.code, facts));
+  return { code, details: message, metadata: md };
 }

@@ -5,6 +5,7 @@ import { deleteCommand } from './commands/delete.js';
 import { lsCommand } from './commands/ls.js';
 import { restoreCommand } from './commands/restore.js';
 import { verifyCommand } from './commands/verify.js';
+import { redactText } from '../redact.js';
 
 const HELP = `snapstream ${VERSION}: stream ZFS snapshots to object storage and back, verified end to end.
 
@@ -61,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd(rest);
   } catch (e) {
     const err = toSnapstreamError(e);
-    process.stderr.write(`snapstream ${name}: error ${err.code}: ${err.message}\n`);
+    process.stderr.write(`snapstream ${name}: error ${err.code}: ${redactText(err.message)}\n`);
     return exitCodeFor(err.code);
   }
 }

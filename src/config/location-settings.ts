@@ -2,6 +2,7 @@ import type { Node } from 'yaml';
 import type { Layout, LocationConfig, StoreConfig } from '../location/location-config.js';
 import { validateObjectKey } from '../store/object-key.js';
 import type { ConfigSource, MapEntry } from './config-source.js';
+import { redactUrl } from '../redact.js';
 import { parseBoolean } from './parse-boolean.js';
 import { parseGoDuration } from './parse-duration.js';
 import { formatBytes, parseQuantityBytes } from './parse-quantity.js';
@@ -289,15 +290,15 @@ function readEndpoint(src: ConfigSource, at: Node | null, raw: string, disableSs
   try {
     url = new URL(text);
   } catch {
-    src.report(at, `s3Url: "${raw}" is not a valid URL; write e.g. "https://minio.example:9000"`);
+    src.report(at, `s3Url: "${redactUrl(raw)}" is not a valid URL; write e.g. "https://minio.example:9000"`);
     return undefined;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    src.report(at, `s3Url: "${raw}" must use http or https`);
+    src.report(at, `s3Url: "${redactUrl(raw)}" must use http or https`);
     return undefined;
   }
   if (disableSsl && url.protocol === 'https:') {
-    src.report(at, `s3Url: "${raw}" says https but DisableSSL is true; use "http://${url.host}" or drop DisableSSL`);
+    src.report(at, `s3Url: "${redactUrl(raw)}" says https but DisableSSL is true; use "http://${url.host}" or drop DisableSSL`);
     return undefined;
   }
   if (url.username !== '' || url.password !== '') {
@@ -305,7 +306,7 @@ function readEndpoint(src: ConfigSource, at: Node | null, raw: string, disableSs
     return undefined;
   }
   if (url.search !== '' || url.hash !== '') {
-    src.report(at, `s3Url: "${raw}" must not have a query or fragment`);
+    src.report(at, `s3Url: "${redactUrl(raw)}" must not have a query or fragment`);
     return undefined;
   }
   return url.pathname === '/' ? url.origin : `${url.origin}${url.pathname.replace(/\/+$/, '')}`;

@@ -23,7 +23,9 @@ export async function openStore(cfg: LocationConfig, opts: OpenStoreOptions): Pr
     case 'gcp': {
       // Loaded on demand: the GCS client is large and most nodes use one provider.
       const { GcsStore } = await import('../store/gcs-store.js');
-      return new GcsStore(s, { root: '', log: opts.log });
+      const { checkCredentialsFile } = await import('../store/gcs/check-credentials-file.js');
+      const credentials = s.keyFile ? await checkCredentialsFile(s.keyFile) : undefined;
+      return new GcsStore(s, { root: '', log: opts.log, ...(credentials ? { credentials } : {}) });
     }
   }
 }

@@ -4,6 +4,7 @@ import { didYouMean } from '../config/did-you-mean.js';
 import { parseQuantityBytes } from '../config/parse-quantity.js';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { LocationConfig } from './location-config.js';
+import { redactUrl } from '../redact.js';
 
 const S3_PARAMS = ['endpoint', 'region', 'forcePathStyle', 'profile', 'insecureSkipTLSVerify', 'checksums', 'partSize', 'prefix'] as const;
 const GS_PARAMS = ['project', 'credentialsFile', 'parallelUpload', 'partSize', 'prefix'] as const;
@@ -19,7 +20,7 @@ const FILE_PARAMS = ['partSize', 'prefix'] as const;
  */
 export function parseLocationUrl(input: string): LocationConfig {
   const bad = (why: string, fix: string): never => {
-    throw new SnapstreamError(ErrorCode.INVALID_LOCATION, `location ${JSON.stringify(redactLocation(input))} ${why}; ${fix}`);
+    throw new SnapstreamError(ErrorCode.INVALID_LOCATION, `location ${JSON.stringify(redactUrl(String(input)))} ${why}; ${fix}`);
   };
   if (typeof input !== 'string' || input.trim() === '') bad('is empty', 'give file:///dir, s3://bucket/prefix or gs://bucket/prefix');
   if (input.startsWith('/')) input = 'file://' + input;
@@ -59,12 +60,18 @@ export function parseLocationUrl(input: string): LocationConfig {
       checkBucket(bucket, bad);
       const endpoint = params.get('endpoint');
       if (endpoint !== undefined) {
+        let e: URL | undefined;
         try {
-          const e = new URL(endpoint);
-          if (e.protocol !== 'http:' && e.protocol !== 'https:') throw new Error();
+          e = new URL(endpoint);
         } catch {
-          bad(`has endpoint ${JSON.stringify(endpoint)}, which is not an http(s) URL`, 'give e.g. endpoint=https://minio.example:9000');
+          // falls through to the refusal below
         }
+        if (!e || (e.protocol !== 'http:' && e.protocol !== 'https:')) {
+          bad(`has endpoint ${JSON.stringify(redactUrl(endpoint))}, which is not an http(s) URL`, 'give e.g. endpoint=https://minio.example:9000');
+        }
+        // A key pair in the endpoint would be sent nowhere (the SDK ignores it) but logged everywhere.
+        if (e!.username || e!.password) bad('has credentials in its endpoint', 'remove them from endpoint=; credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or the workload identity');
+        if (e!.search || e!.hash) bad('has a query or fragment in its endpoint', 'give only scheme://host[:port][/path]');
       }
       const checksums = (params.get('checksums') ?? 'WHEN_REQUIRED') as 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
       if (checksums !== 'WHEN_REQUIRED' && checksums !== 'WHEN_SUPPORTED') bad(`has checksums=${checksums}`, 'use WHEN_REQUIRED or WHEN_SUPPORTED');
@@ -114,7 +121,7 @@ function checkBucket(bucket: string, bad: (why: string, fix: string) => never): 
   }
 }
 
-/** A location for logs: no userinfo, no query values that could be secrets. */
+/** A location for logs and errors: the one redactor (src/redact.ts). */
 export function redactLocation(s: string): string {
-  return String(s).replace(/\/\/[^/@]*@/, '//***@');
+  return redactUrl(String(s));
 }

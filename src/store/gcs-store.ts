@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError, abortedError, throwIfAborted } from '../errors.js';
 import type { GcsStoreConfig } from '../location/location-config.js';
 import { GcsComposeUpload, META_KEY, deleteUnder } from './gcs/gcs-compose-upload.js';
-import { checkCredentialsFile } from './gcs/check-credentials-file.js';
 import { checkRangeResponse } from './gcs/check-range-response.js';
 import { GcsResumableUpload } from './gcs/gcs-resumable-upload.js';
 import { mapGcsError } from './gcs/map-gcs-error.js';
@@ -33,6 +32,8 @@ export interface GcsStoreOptions {
   listPageSize?: number;
   /** A ready client (tests); default: one built from the config and the environment. */
   storage?: Storage;
+  /** cfg.keyFile's JSON, already read through checkCredentialsFile (openStore does it). */
+  credentials?: Record<string, unknown>;
 }
 
 /**
@@ -60,12 +61,16 @@ export class GcsStore implements ObjectStore {
     this.log = opts.log;
     this.pageSize = opts.listPageSize ?? 1000;
     this.parallel = cfg.parallelUpload;
-    if (cfg.keyFile && !opts.storage) checkCredentialsFile(cfg.keyFile);
+    if (cfg.keyFile && !opts.storage && !opts.credentials) {
+      // The key file must be read through checkCredentialsFile (size-capped, regular file only);
+      // handing the path to the library would let it read /dev/zero.
+      throw new SnapstreamError(ErrorCode.INTERNAL, 'GcsStore: credentialsFile given without its checked contents; open the store through openStore()');
+    }
     this.storage =
       opts.storage ??
       new Storage({
         ...(cfg.projectId ? { projectId: cfg.projectId } : {}),
-        ...(cfg.keyFile ? { keyFilename: cfg.keyFile } : {}),
+        ...(opts.credentials ? { credentials: opts.credentials as never } : {}),
         // The library retries only requests it can prove idempotent (a generation precondition);
         // everything this store sends is idempotent by construction (whole-object puts of the same
         // bytes, deletes that ignore 404, compose of the same sources, resumable sessions that

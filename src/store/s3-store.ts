@@ -33,6 +33,7 @@ import type {
   StoreLimits,
   UploadPart,
 } from './object-store.js';
+import { redactUrl as redactOne } from '../redact.js';
 
 export interface S3StoreOptions {
   /** Key prefix inside the bucket under which every key lives ("" = bucket root). */
@@ -377,17 +378,7 @@ function httpStatus(e: unknown): number | undefined {
   return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }
 
-/** Endpoints may carry userinfo; never print it. */
+/** Endpoints may carry userinfo; never print it (the one redactor, src/redact.ts). */
 export function redactUrl(u: string): string {
-  try {
-    const url = new URL(u);
-    if (url.username || url.password) {
-      url.username = '***';
-      url.password = '';
-    }
-    url.search = '';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return '<invalid url>';
-  }
+  return redactOne(u);
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError, toSnapstreamError } from '../../errors.js';
 import { decideAdmission, fitsNow } from './admission.js';
+import { redactText } from '../../redact.js';
 import {
   type JobError,
   type JobKind,
@@ -393,8 +394,9 @@ export class JobManager {
 
 function toJobError(e: SnapstreamError): JobError {
   const details: Record<string, string> = {};
-  for (const [k, v] of Object.entries(e.details)) details[k] = typeof v === 'string' ? v : JSON.stringify(v);
-  return { code: e.code, message: e.message, retryable: e.retryable, details };
+  for (const [k, v] of Object.entries(e.details)) details[k] = redactText(typeof v === 'string' ? v : JSON.stringify(v));
+  // Job errors are read back by any client and logged: the one redactor masks what an SDK quoted.
+  return { code: e.code, message: redactText(e.message), retryable: e.retryable, details };
 }
 
 function snapshot(s: JobState): JobState {

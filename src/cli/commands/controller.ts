@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { MAX_PEM_BYTES, readCappedRegularFile } from '../../util/read-capped-file.js';
 import { loadConfigFiles } from '../../config/load-config.js';
 import { parseGoDuration } from '../../config/parse-duration.js';
 import { StoreCatalog } from '../../controller/backup-catalog.js';
@@ -6,7 +6,6 @@ import { Controller } from '../../controller/controller.js';
 import { ControllerMetrics } from '../../controller/controller-metrics.js';
 import { GrpcAgentClient } from '../../controller/grpc-agent-client.js';
 import { startMetricsServer } from '../../agent/metrics-server.js';
-import { ErrorCode, SnapstreamError } from '../../errors.js';
 import { openStore } from '../../location/open-store.js';
 import { createLogger } from '../../log.js';
 import { int, parse, str, usage } from '../args.js';
@@ -67,19 +66,13 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   if (!insecure && !(ca && cert && key)) {
     throw usage('controller', 'the agent needs mTLS: give --tls-ca, --tls-cert and --tls-key (or --insecure-plaintext for a loopback development agent)');
   }
-  const read = (f: string, what: string): Buffer => {
-    try {
-      return readFileSync(f);
-    } catch (e) {
-      throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `cannot read ${what} ${f}: ${(e as Error).message}`);
-    }
-  };
+  const read = (f: string, what: string): Promise<Buffer> => readCappedRegularFile(f, MAX_PEM_BYTES, what);
   const serverName = str(p, 'tls-server-name');
   const agent = new GrpcAgentClient({
     address,
     ...(insecure
       ? { insecure: true }
-      : { tls: { ca: read(ca!, '--tls-ca'), cert: read(cert!, '--tls-cert'), key: read(key!, '--tls-key'), ...(serverName ? { serverName } : {}) } }),
+      : { tls: { ca: await read(ca!, '--tls-ca'), cert: await read(cert!, '--tls-cert'), key: await read(key!, '--tls-key'), ...(serverName ? { serverName } : {}) } }),
     callTimeoutMs: Math.max(...config.locations.map((l) => l.behaviour.restApiTimeoutMs)),
   });
   const retryDelay = str(p, 'retry-delay');
