@@ -76,7 +76,13 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
  */
 export function redactUrl(raw: string, depth = 0): string {
   const s = String(raw);
-  if (!SCHEME.test(s) || depth > 3) return depth > 3 ? REDACTED : redactText(s, depth + 1);
+  if (depth > 3) return REDACTED;
+  if (!SCHEME.test(s)) {
+    // A path is a location too (file store); anything else given as a URL is not one, and may be a
+    // pasted credential: keep only a harmless prefix.
+    if (s.startsWith('/')) return redactText(s, depth + 1);
+    return s.length > 8 ? `${s.slice(0, 8)}...` : s;
+  }
   let u: URL;
   try {
     u = new URL(s);

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { ErrorCode, SnapstreamError } from '../errors.js';
+import { type ClientGrant, parseClientGrant } from './client-authz.js';
+import { type LocationGrants, type NamedLocation, parseGrant } from './location-grants.js';
+import { parseRequestLocation } from './request-location.js';
 
 /**
  * The agent's configuration, validated. Comes from an optional YAML file (--config) with command-line
@@ -36,6 +39,20 @@ export interface AgentConfig {
   defaultConcurrency: number;
   nodeName: string;
   logLevel: string;
+  /**
+   * Locations requests may use: `locations` (named, used as {name: NAME}), `allowedLocations`
+   * (grants a request's own URL/VSL location must fall inside) and `allowAnyLocation` (development
+   * opt-out). See location-grants.ts and docs/security.md.
+   */
+  locationGrants: LocationGrants;
+  /** Client certificate identities and their roles (client-authz.ts); required with TLS. */
+  clients: ClientGrant[];
+  /** Development opt-out: every certificate from the CA (with clientAuth) is an operator. */
+  allowAnyClient: boolean;
+  /** Plaintext health port: connections accepted at once; more are closed on arrival. */
+  healthMaxConnections: number;
+  /** Plaintext health port: concurrent HTTP/2 streams per connection (Check or Watch calls). */
+  healthMaxStreamsPerConnection: number;
 }
 
 export const DEFAULT_CONFIG: AgentConfig = {
@@ -56,7 +73,15 @@ export const DEFAULT_CONFIG: AgentConfig = {
   defaultConcurrency: 4,
   nodeName: process.env.NODE_NAME ?? '',
   logLevel: 'info',
+  locationGrants: { named: new Map(), grants: [], allowAny: false },
+  clients: [],
+  allowAnyClient: false,
+  healthMaxConnections: 16,
+  healthMaxStreamsPerConnection: 4,
 };
+
+/** Raw config keys that are not AgentConfig fields of the same name. */
+const RAW_ONLY_KEYS = ['tls', 'locations', 'allowedLocations', 'allowAnyLocation'];
 
 const UNITS: Record<string, number> = {
   '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, ki: 1024, mi: 1024 ** 2, gi: 1024 ** 3, ti: 1024 ** 4,
@@ -110,7 +135,7 @@ export function isLoopbackHost(host: string): boolean {
 
 /** Merges raw (file + flags) values over the defaults and validates the whole. */
 export function buildAgentConfig(raw: Record<string, unknown>): AgentConfig {
-  const known = new Set([...Object.keys(DEFAULT_CONFIG), 'tls']);
+  const known = new Set([...Object.keys(DEFAULT_CONFIG).filter((k) => k !== 'locationGrants'), ...RAW_ONLY_KEYS]);
   for (const k of Object.keys(raw)) {
     if (!known.has(k)) throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `unknown config key ${JSON.stringify(k)} (known: ${[...known].join(', ')})`);
   }
@@ -135,6 +160,11 @@ export function buildAgentConfig(raw: Record<string, unknown>): AgentConfig {
     defaultConcurrency: int(r.defaultConcurrency, 'defaultConcurrency', 1, 64),
     nodeName: str(r.nodeName, 'nodeName'),
     logLevel: str(r.logLevel, 'logLevel'),
+    locationGrants: buildLocationGrants(r),
+    clients: list(r.clients, 'clients').map((c, i) => parseClientGrant(c, `clients[${i}]`)),
+    allowAnyClient: bool(r.allowAnyClient, 'allowAnyClient'),
+    healthMaxConnections: int(r.healthMaxConnections, 'healthMaxConnections', 1, 10_000),
+    healthMaxStreamsPerConnection: int(r.healthMaxStreamsPerConnection, 'healthMaxStreamsPerConnection', 1, 1000),
   };
   if (r.tls !== undefined) {
     const t = r.tls as Record<string, unknown>;
@@ -156,7 +186,44 @@ export function buildAgentConfig(raw: Record<string, unknown>): AgentConfig {
   if (cfg.metricsListen !== '') parseHostPort(cfg.metricsListen, 'metricsListen');
   if (cfg.healthListen !== '') parseHostPort(cfg.healthListen, 'healthListen');
   checkTransportSecurity(cfg);
+  if (!cfg.insecurePlaintext && cfg.clients.length === 0 && !cfg.allowAnyClient) {
+    throw new SnapstreamError(
+      ErrorCode.INVALID_ARGUMENT,
+      'no clients configured: list the client certificate identities that may call this agent and their role ' +
+        '(clients: [{identity: "cn:snapstream-operator", role: operator}], or --allow-client cn:NAME=operator), ' +
+        'or pass --allow-any-client for development',
+    );
+  }
   return cfg;
+}
+
+function list(v: unknown, what: string): unknown[] {
+  if (v === undefined || v === null || v === '') return [];
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'string') return v.split(',').map((x) => x.trim()).filter(Boolean);
+  throw bad(what, v, 'a list');
+}
+
+/** locations (named), allowedLocations (grants), allowAnyLocation: see location-grants.ts. */
+function buildLocationGrants(r: Record<string, unknown>): LocationGrants {
+  const named = new Map<string, NamedLocation>();
+  const locs = r.locations ?? {};
+  if (typeof locs !== 'object' || locs === null || Array.isArray(locs)) throw bad('locations', locs, 'a mapping NAME: {url: ...} or NAME: {config: {VSL keys}}');
+  for (const [name, v] of Object.entries(locs as Record<string, unknown>)) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) throw bad(`locations.${name}`, name, 'a name of letters, digits, ".", "_", "-"');
+    const o = typeof v === 'string' ? { url: v } : (v as Record<string, unknown>);
+    if (typeof o !== 'object' || o === null || Array.isArray(o) || (o.url === undefined) === (o.config === undefined) || Object.keys(o).some((k) => k !== 'url' && k !== 'config')) {
+      throw bad(`locations.${name}`, v, 'a location URL, {url: URL} or {config: {provider, bucket, ...}} (one of them)');
+    }
+    const what = `locations.${name}`;
+    const parsed =
+      o.url !== undefined
+        ? parseRequestLocation({ kind: 'url', url: str(o.url, `${what}.url`) }, '', what, true)
+        : parseRequestLocation({ kind: 'vsl', vsl: { config: Object.fromEntries(Object.entries(o.config as Record<string, unknown>).map(([k, x]) => [k, String(x)])) } }, '', what, true);
+    named.set(name, { name, config: parsed.config, ...(parsed.behaviour ? { behaviour: parsed.behaviour } : {}), describe: `${what} (${parsed.describe})` });
+  }
+  const grants = list(r.allowedLocations, 'allowedLocations').map((g, i) => parseGrant(g, `allowedLocations[${i}]`));
+  return { named, grants, allowAny: bool(r.allowAnyLocation ?? false, 'allowAnyLocation') };
 }
 
 /**

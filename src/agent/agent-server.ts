@@ -13,6 +13,8 @@ import { agentService } from './agent-service.js';
 import { JobManager } from './jobs/job-manager.js';
 import { startMetricsServer } from './metrics-server.js';
 import { serverCredentials } from './server-credentials.js';
+import { authorizeCalls } from './client-authz.js';
+import { type HealthServer, startHealthServer } from './health-server.js';
 
 export interface AgentHandle {
   grpcPort: number;
@@ -54,7 +56,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     'grpc.max_receive_message_length': 1024 * 1024,
     'grpc.keepalive_time_ms': 60_000,
   });
-  server.addService(service, agentService(context) as grpc.UntypedServiceImplementation);
+  // Every Agent RPC passes the client check (EKU, listed identity, role) before its handler runs.
+  const policy = { clients: config.clients, allowAny: config.allowAnyClient, plaintext: config.insecurePlaintext };
+  server.addService(service, authorizeCalls(agentService(context) as never, policy, log) as grpc.UntypedServiceImplementation);
   const health = new HealthImplementation({ '': 'SERVING', [AGENT_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   new ReflectionService(packageDefinition).addToServer(server);
@@ -64,15 +68,20 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
   });
   // Health-only plaintext listener for kubelet probes: a separate server, so the API itself is
   // never reachable without mTLS.
-  let healthServer: grpc.Server | undefined;
+  let healthServer: HealthServer | undefined;
   let healthPort: number | undefined;
   if (config.healthListen !== '') {
-    healthServer = new grpc.Server({ 'grpc.max_receive_message_length': 4096 });
-    health.addToServer(healthServer);
-    const hs = healthServer;
-    healthPort = await new Promise<number>((resolve, reject) => {
-      hs.bindAsync(config.healthListen, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+    healthServer = await startHealthServer({
+      listen: config.healthListen,
+      health,
+      maxConnections: config.healthMaxConnections,
+      maxStreamsPerConnection: config.healthMaxStreamsPerConnection,
+      log,
     });
+    healthPort = healthServer.port;
+  }
+  if (!config.locationGrants.allowAny && config.locationGrants.grants.length === 0 && config.locationGrants.named.size === 0) {
+    log.warn('no locations granted: every request that names a location will be refused; set locations or allowedLocations in the agent config');
   }
   let serving = true;
   let metricsServer: HttpServer | undefined;
@@ -91,6 +100,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
       listen: config.listen,
       tls: !config.insecurePlaintext,
       allowedPools: config.allowAnyPool ? '*' : config.allowedPools,
+      locations: [...config.locationGrants.named.keys()],
+      allowedLocations: config.locationGrants.allowAny ? '*' : config.locationGrants.grants.map((g) => g.source),
+      clients: config.allowAnyClient ? '*' : config.clients.length,
       maxConcurrentJobs: config.maxConcurrentJobs,
       memoryBudgetBytes: config.memoryBudgetBytes,
     },
@@ -119,7 +131,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
           resolve();
         });
       });
-      healthServer?.forceShutdown();
+      healthServer?.close();
       await new Promise<void>((r) => {
         if (!metricsServer) return r();
         metricsServer.close(() => r());

@@ -132,7 +132,7 @@ export function agentService(ctx: AgentContext): Record<string, Unary | Streamin
     ListBackups: unary<{ location?: LocationMsg; volumeName: string }>(
       'ListBackups',
       async (req, signal) => {
-        const loc = resolveLocation(req.location, '', 'listBackups');
+        const loc = resolveLocation(req.location, '', 'listBackups', ctx.config.locationGrants);
         if (req.volumeName) validateBackupName(req.volumeName, 'volumeName');
         const store = await ctx.openStore(loc.config);
         try {
@@ -145,7 +145,7 @@ export function agentService(ctx: AgentContext): Record<string, Unary | Streamin
       true,
     ),
     DeleteBackup: unary<{ location?: LocationMsg; backupName: string; volumeName: string }>('DeleteBackup', async (req, signal) => {
-      const loc = resolveLocation(req.location, '', 'deleteBackup');
+      const loc = resolveLocation(req.location, '', 'deleteBackup', ctx.config.locationGrants);
       const store = await ctx.openStore(loc.config);
       try {
         let m: Manifest;

@@ -68,7 +68,7 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
     };
   }
 
-  const location = resolveLocation(msg.location, msg.backupDest, 'backup');
+  const location = resolveLocation(msg.location, msg.backupDest, 'backup', ctx.config.locationGrants);
   const disableIncremental = msg.disableIncrementalBackups || location.behaviour?.disableIncrementalBackups === true;
   // With disableIncrementalBackups the base is ignored entirely, also for idempotency: a retry with a
   // different prevSnapName is the same full backup.

@@ -3,14 +3,17 @@ import { ConfigSource } from '../config/config-source.js';
 import { LOCATION_KEYS, type LocationBehaviour, readLocationSettings } from '../config/location-settings.js';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { LocationConfig } from '../location/location-config.js';
-import { parseLocationUrl, redactLocation } from '../location/parse-location-url.js';
-import { isSecretKey } from './agent-logger.js';
+import { parseLocationUrl } from '../location/parse-location-url.js';
+import { isSecretKey, redactUrl } from '../redact.js';
+import { type LocationGrants, authorizeLocation, describeWhere } from './location-grants.js';
 
 /** The Location message as proto-loader decodes it (oneofs: true). */
 export interface LocationMsg {
-  kind?: 'url' | 'vsl';
+  kind?: 'url' | 'vsl' | 'name';
   url?: string;
   vsl?: { config?: Record<string, string> } | null;
+  /** A location configured in the agent (`locations.NAME`). */
+  name?: string;
 }
 
 export interface ResolvedLocation {
@@ -25,10 +28,31 @@ export interface ResolvedLocation {
 
 /**
  * Turns a request's location (a URL string field or a Location message) into a validated
- * LocationConfig. A VSL config map goes through the same reader as a VolumeSnapshotLocation in a
- * config file, so the operator and the CLI accept exactly the same keys and values.
+ * LocationConfig the request is allowed to use: a configured location by name, or a URL / VSL config
+ * inside the agent's grants (location-grants.ts). Nothing is opened or dialled before this passes.
  */
-export function resolveLocation(loc: LocationMsg | null | undefined, urlField: string, what: string): ResolvedLocation {
+export function resolveLocation(loc: LocationMsg | null | undefined, urlField: string, what: string, grants: LocationGrants): ResolvedLocation {
+  if (loc && (loc.kind === 'name' || (loc.kind === undefined && loc.name))) {
+    if (urlField !== '') throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `${what}: give either the location URL field or location, not both`);
+    const n = grants.named.get(loc.name ?? '');
+    if (!n) {
+      const names = [...grants.named.keys()];
+      throw new SnapstreamError(
+        ErrorCode.PERMISSION_DENIED,
+        `${what}: no location named ${JSON.stringify(String(loc.name).slice(0, 64))} in the agent config; ` +
+          (names.length ? `configured: ${names.join(', ')}` : 'add it under locations: in the agent config'),
+        { details: { setting: 'locations' } },
+      );
+    }
+    return { config: n.config, ...(n.behaviour ? { behaviour: n.behaviour } : {}), describe: n.describe, identity: `name:${n.name}:${JSON.stringify(n.config)}` };
+  }
+  const parsed = parseRequestLocation(loc, urlField, what);
+  const config = authorizeLocation(parsed.config, grants, what);
+  return { ...parsed, config, identity: JSON.stringify(config) };
+}
+
+/** Parses a URL field or a Location message (url / vsl) without any authorization. */
+export function parseRequestLocation(loc: LocationMsg | null | undefined, urlField: string, what: string, trusted = false): ResolvedLocation {
   const hasMsg = loc !== null && loc !== undefined && (loc.kind === 'url' || loc.kind === 'vsl' || !!loc.url || !!loc.vsl);
   if (hasMsg && urlField !== '') {
     throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `${what}: give either the location URL field or location, not both`);
@@ -40,17 +64,18 @@ export function resolveLocation(loc: LocationMsg | null | undefined, urlField: s
     return fromUrl(urlField);
   }
   if (loc!.kind === 'url' || (loc!.kind === undefined && loc!.url)) return fromUrl(loc!.url ?? '');
-  return fromVsl(loc!.vsl?.config ?? {}, what);
+  return fromVsl(loc!.vsl?.config ?? {}, what, trusted);
 }
 
 function fromUrl(url: string): ResolvedLocation {
   const config = parseLocationUrl(url);
-  return { config, describe: redactLocation(url.split('?')[0]!), identity: JSON.stringify(config) };
+  return { config, describe: redactUrl(url.split('?')[0]!), identity: JSON.stringify(config) };
 }
 
-function fromVsl(config: Record<string, string>, what: string): ResolvedLocation {
-  // Credentials have no place in a location (the SDK chains supply them); refuse rather than carry them.
-  const secretKeys = Object.keys(config).filter((k) => isSecretKey(k) && k !== 'caCert');
+function fromVsl(config: Record<string, string>, what: string, trusted: boolean): ResolvedLocation {
+  // Credentials have no place in a location (the SDK chains supply them); refuse rather than carry
+  // them. A credentialsFile path is a setting, but only the agent's own config may give one.
+  const secretKeys = Object.keys(config).filter((k) => isSecretKey(k) && k !== 'caCert' && !(trusted && k === 'credentialsFile'));
   if (secretKeys.length > 0) {
     throw new SnapstreamError(
       ErrorCode.INVALID_LOCATION,
@@ -75,7 +100,6 @@ function fromVsl(config: Record<string, string>, what: string): ResolvedLocation
     const msg = src.problems.map((p) => p.message).join('; ') || 'invalid location config';
     throw new SnapstreamError(ErrorCode.INVALID_LOCATION, msg);
   }
-  const s = read.location.store;
-  const describe = s.provider === 'local' ? `file://${s.path}` : `${s.provider === 'aws' ? 's3' : 'gs'}://${s.bucket}/${read.location.layout.backupPathPrefix}`;
+  const describe = describeWhere(read.location);
   return { config: read.location, behaviour: read.behaviour, describe, identity: JSON.stringify(read.location) };
 }

@@ -70,7 +70,7 @@ export async function prepareRestore(msg: RestoreMsg, ctx: AgentContext, signal:
   ctx.zfs.checkAllowed(target);
   const backup = validateBackupName(msg.backupName, 'backupName');
   const volume = validateBackupName(msg.volumeName, 'volumeName');
-  const location = resolveLocation(msg.location, msg.restoreSrc, 'restore');
+  const location = resolveLocation(msg.location, msg.restoreSrc, 'restore', ctx.config.locationGrants);
   const restoreAll = msg.restoreAllIncrementalSnapshots || location.behaviour?.restoreAllIncrementalSnapshots === true;
   const autoSetTargetIp = msg.autoSetTargetIp || location.behaviour?.autoSetTargetIP === true;
   if (autoSetTargetIp && !isIP(msg.targetIp)) {
@@ -133,7 +133,7 @@ export async function prepareRestore(msg: RestoreMsg, ctx: AgentContext, signal:
 export async function prepareVerify(msg: VerifyMsg, ctx: AgentContext, signal: AbortSignal): Promise<Prepared> {
   const backup = validateBackupName(msg.backupName, 'backupName');
   const volume = validateBackupName(msg.volumeName, 'volumeName');
-  const location = resolveLocation(msg.location, '', 'verify');
+  const location = resolveLocation(msg.location, '', 'verify', ctx.config.locationGrants);
   const transfer = resolveTransfer(msg.transfer, undefined, ctx.config);
   const fp = fingerprint({ kind: 'verify', backup, volume, location: location.identity });
   // A verify is worth repeating later (objects can rot), so a finished one is joined only while kept.

@@ -19,6 +19,12 @@ Flags override the YAML config file's keys (shown in brackets):
   --insecure-plaintext       no TLS; only with a loopback --listen [insecurePlaintext]
   --allowed-pool POOL        pool or dataset prefix requests may touch; repeatable [allowedPools]
   --allow-any-pool           development only: allow every pool [allowAnyPool]
+  --allow-location URL       a location grant requests may use (s3://bucket/prefix?endpoint=...,
+                             gs://bucket/prefix, file:///root); repeatable [allowedLocations]
+  --allow-any-location       development only: requests may use any location [allowAnyLocation]
+  --allow-client ID=ROLE     a client certificate identity (dns:NAME, uri:URI or cn:NAME) and its role
+                             (operator or reader); repeatable [clients]
+  --allow-any-client         development only: any CA-signed client certificate is an operator [allowAnyClient]
   --zfs-binary PATH          zfs command [zfsBinary] (default zfs)
   --max-concurrent-jobs N    [maxConcurrentJobs] (default 2)
   --memory-budget SIZE       memory all jobs may reserve together [memoryBudgetBytes] (default 256Mi)
@@ -44,6 +50,10 @@ const FLAGS = {
   'insecure-plaintext': { type: 'boolean' },
   'allowed-pool': { type: 'string', multiple: true },
   'allow-any-pool': { type: 'boolean' },
+  'allow-location': { type: 'string', multiple: true },
+  'allow-any-location': { type: 'boolean' },
+  'allow-client': { type: 'string', multiple: true },
+  'allow-any-client': { type: 'boolean' },
   'zfs-binary': { type: 'string' },
   'max-concurrent-jobs': { type: 'string' },
   'memory-budget': { type: 'string' },
@@ -64,6 +74,10 @@ const FLAG_TO_KEY: Record<string, string> = {
   'insecure-plaintext': 'insecurePlaintext',
   'allowed-pool': 'allowedPools',
   'allow-any-pool': 'allowAnyPool',
+  'allow-location': 'allowedLocations',
+  'allow-any-location': 'allowAnyLocation',
+  'allow-client': 'clients',
+  'allow-any-client': 'allowAnyClient',
   'zfs-binary': 'zfsBinary',
   'max-concurrent-jobs': 'maxConcurrentJobs',
   'memory-budget': 'memoryBudgetBytes',

@@ -19,8 +19,7 @@ export async function checkCredentialsFile(file: string): Promise<Record<string,
     text = (await readCappedRegularFile(file, MAX_CREDENTIALS_BYTES, 'GCS credentialsFile')).toString('utf8');
   } catch (e) {
     if (!isSnapstreamError(e)) throw e;
-    const why = e.message.slice(`GCS credentialsFile ${file} `.length);
-    return bad(`cannot be read: ${why}; mount the key file there or leave credentialsFile out to use Application Default Credentials`);
+    throw new SnapstreamError(ErrorCode.INVALID_LOCATION, `${e.message} (or leave credentialsFile out to use Application Default Credentials)`);
   }
   let json: { type?: unknown; private_key?: unknown } | undefined;
   try {

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { buildAgentConfig, isLoopbackHost, parseBytes } from '../../../src/agent/agent-config.js';
 
 const tls = { caFile: '/ca', certFile: '/crt', keyFile: '/key' };
+/** With TLS, clients (or the allow-any opt-out) are required; client-authz.test.ts covers them. */
+const clients = [{ identity: 'cn:op', role: 'operator' }];
 
 describe('buildAgentConfig', () => {
   it('accepts mTLS on any address with allowed pools, and fills defaults', () => {
-    const c = buildAgentConfig({ tls, allowedPools: ['tank', 'pool2/volumes'] });
+    const c = buildAgentConfig({ tls, clients, allowedPools: ['tank', 'pool2/volumes'] });
     expect(c.listen).toBe('0.0.0.0:9443');
     expect(c.memoryBudgetBytes).toBe(256 * 1024 * 1024);
     expect(c.allowedPools).toEqual(['tank', 'pool2/volumes']);
@@ -25,14 +27,14 @@ describe('buildAgentConfig', () => {
 
   it('requires allowed pools (or an explicit allow-any)', () => {
     expect(() => buildAgentConfig({ tls })).toThrow(/no allowedPools/);
-    expect(buildAgentConfig({ tls, allowAnyPool: true }).allowedPools).toEqual([]);
-    expect(() => buildAgentConfig({ tls, allowedPools: ['-o x'] })).toThrow(/allowedPools/);
+    expect(buildAgentConfig({ tls, clients, allowAnyPool: true }).allowedPools).toEqual([]);
+    expect(() => buildAgentConfig({ tls, clients, allowedPools: ['-o x'] })).toThrow(/allowedPools/);
   });
 
   it('rejects unknown keys and bad values with the key named', () => {
-    expect(() => buildAgentConfig({ tls, allowedPools: ['t'], memoryBudget: '1Gi' })).toThrow(/unknown config key "memoryBudget"/);
-    expect(() => buildAgentConfig({ tls, allowedPools: ['t'], maxConcurrentJobs: 0 })).toThrow(/maxConcurrentJobs/);
-    expect(() => buildAgentConfig({ tls, allowedPools: ['t'], listen: 'nope' })).toThrow(/listen/);
+    expect(() => buildAgentConfig({ tls, clients, allowedPools: ['t'], memoryBudget: '1Gi' })).toThrow(/unknown config key "memoryBudget"/);
+    expect(() => buildAgentConfig({ tls, clients, allowedPools: ['t'], maxConcurrentJobs: 0 })).toThrow(/maxConcurrentJobs/);
+    expect(() => buildAgentConfig({ tls, clients, allowedPools: ['t'], listen: 'nope' })).toThrow(/listen/);
   });
 });
 

@@ -4,11 +4,13 @@ import { largestPartFor, memoryForTransfer, JOB_OVERHEAD_BYTES } from '../../../
 import { fingerprint, idempotencyKey } from '../../../src/agent/fingerprint.js';
 
 const MiB = 1024 * 1024;
+/** These tests are about parsing; grants are tested in location-grants.test.ts. */
+const ANY = { named: new Map(), grants: [], allowAny: true };
 
 describe('resolveLocation', () => {
   it('takes a URL from the legacy string field or the Location message', () => {
-    const a = resolveLocation(undefined, 's3://bkt/pre?region=eu-west-1', 'backup');
-    const b = resolveLocation({ kind: 'url', url: 's3://bkt/pre?region=eu-west-1' }, '', 'backup');
+    const a = resolveLocation(undefined, 's3://bkt/pre?region=eu-west-1', 'backup', ANY);
+    const b = resolveLocation({ kind: 'url', url: 's3://bkt/pre?region=eu-west-1' }, '', 'backup', ANY);
     expect(a.config).toEqual(b.config);
     expect(a.config.layout.backupPathPrefix).toBe('pre');
     expect(a.identity).toBe(b.identity);
@@ -19,6 +21,7 @@ describe('resolveLocation', () => {
       { kind: 'vsl', vsl: { config: { provider: 'aws', bucket: 'velero-bkt', region: 'us-east-1', s3Url: 'http://127.0.0.1:7480', s3ForcePathStyle: 'true', prefix: 'cstor', backupPathPrefix: 'c1', multiPartChunkSize: '64Mi', disableIncrementalBackups: 'true', autoSetTargetIP: 'true' } } },
       '',
       'backup',
+      ANY,
     );
     expect(r.config.store).toMatchObject({ provider: 'aws', bucket: 'velero-bkt', endpoint: 'http://127.0.0.1:7480', forcePathStyle: true });
     expect(r.config.layout).toEqual({ backupPathPrefix: 'c1', prefix: 'cstor' });
@@ -27,11 +30,11 @@ describe('resolveLocation', () => {
   });
 
   it('refuses credentials in the config, unknown keys, both forms at once, and none', () => {
-    expect(() => resolveLocation({ kind: 'vsl', vsl: { config: { provider: 'aws', bucket: 'bkt', region: 'r', secretAccessKey: 'x' } } }, '', 'b')).toThrow(/credential-like keys \(secretAccessKey\)/);
-    expect(() => resolveLocation({ kind: 'vsl', vsl: { config: { provider: 'aws', bucket: 'bkt', region: 'r', bucktt: 'x' } } }, '', 'b')).toThrow(/unknown keys: bucktt/);
-    expect(() => resolveLocation({ kind: 'url', url: 's3://bkt' }, 's3://bkt', 'b')).toThrow(/not both/);
-    expect(() => resolveLocation(undefined, '', 'b')).toThrow(expect.objectContaining({ code: 'INVALID_LOCATION' }));
-    expect(() => resolveLocation({ kind: 'vsl', vsl: { config: { provider: 'aws', region: 'r' } } }, '', 'b')).toThrow(/bucket/);
+    expect(() => resolveLocation({ kind: 'vsl', vsl: { config: { provider: 'aws', bucket: 'bkt', region: 'r', secretAccessKey: 'x' } } }, '', 'b', ANY)).toThrow(/credential-like keys \(secretAccessKey\)/);
+    expect(() => resolveLocation({ kind: 'vsl', vsl: { config: { provider: 'aws', bucket: 'bkt', region: 'r', bucktt: 'x' } } }, '', 'b', ANY)).toThrow(/unknown keys: bucktt/);
+    expect(() => resolveLocation({ kind: 'url', url: 's3://bkt' }, 's3://bkt', 'b', ANY)).toThrow(/not both/);
+    expect(() => resolveLocation(undefined, '', 'b', ANY)).toThrow(expect.objectContaining({ code: 'INVALID_LOCATION' }));
+    expect(() => resolveLocation({ kind: 'vsl', vsl: { config: { provider: 'aws', region: 'r' } } }, '', 'b', ANY)).toThrow(/bucket/);
   });
 });
 
