@@ -5,7 +5,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestPki, makeTestPki } from './helpers/make-certs.js';
+import { type TestPki, TEST_CLIENT_FLAGS, makeTestPki } from './helpers/make-certs.js';
 import { type AgentProcess, REPO, startAgentProcess } from './helpers/agent-process.js';
 import { type CallError, type Client, agentClient, call, waitForBytes, waitForJob, watch } from './helpers/agent-client.js';
 import { fileHash, listKeys, listUploads, processesMentioning, slowZfsWrapper, writeRandomFile, zfs } from './helpers/test-bed.js';
@@ -76,6 +76,9 @@ beforeAll(async () => {
       '--tls-cert', pki.serverCert,
       '--tls-key', pki.serverKey,
       '--allowed-pool', root,
+      ...TEST_CLIENT_FLAGS,
+      // The one bucket (any prefix) at the test radosgw: everything else is refused (authz tests).
+      '--allow-location', `s3://${bucket}?endpoint=${encodeURIComponent(ep.endpoint)}`,
       '--zfs-binary', wrapper.binary,
       '--memory-budget', '256Mi',
       '--stall-timeout', '60',
@@ -420,7 +423,7 @@ describe.skipIf(!needs('zfs', 's3'))('SIGTERM', { timeout: 60_000 }, () => {
   it('during a transfer: queued and running jobs are cancelled cleanly, the agent exits within the grace period', async () => {
     // A second agent, plaintext on loopback (the only place plaintext is allowed), one job at a time.
     const a2 = await startAgentProcess(
-      ['--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--insecure-plaintext', '--allowed-pool', root, '--shutdown-grace', '10', '--max-concurrent-jobs', '1'],
+      ['--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--insecure-plaintext', '--allowed-pool', root, '--allow-any-location', '--shutdown-grace', '10', '--max-concurrent-jobs', '1'],
       agentEnv,
     );
     const c2 = agentClient(a2.grpcPort);

@@ -14,7 +14,7 @@ import { planRestore } from '../../src/plan/restore-plan.js';
 import { scheduledBackupTime } from '../../src/plan/scheduled-name.js';
 import type { Manifest } from '../../src/transfer/manifest.js';
 import { type AgentProcess, REPO, startAgentProcess } from '../agent/helpers/agent-process.js';
-import { type TestPki, makeTestPki } from '../agent/helpers/make-certs.js';
+import { type TestPki, TEST_CLIENT_FLAGS, makeTestPki } from '../agent/helpers/make-certs.js';
 import { createBucket, createDataset, datasetMountpoint, destroyDataset, emptyAndDeleteBucket, getTestEnv, needs, uniqueName } from '../helpers/test-env.js';
 import { type ControllerProcess, startControllerProcess } from './helpers/controller-process.js';
 
@@ -207,6 +207,8 @@ beforeAll(async () => {
       '--tls-cert', pki.serverCert,
       '--tls-key', pki.serverKey,
       '--allowed-pool', root,
+      ...TEST_CLIENT_FLAGS,
+      '--allow-location', `s3://${bucket}?endpoint=${encodeURIComponent(ep.endpoint)}`,
       '--node-name', 'node-ctl',
     ],
     awsEnv,

@@ -13,6 +13,21 @@ export interface TestPki {
   /** A client certificate signed by a different CA: the agent must refuse it. */
   rogueCert: string;
   rogueKey: string;
+  /** From the right CA but serverAuth only (like another node's agent certificate). */
+  serverOnlyCert: string;
+  serverOnlyKey: string;
+  /**
+   * From the right CA with no extended key usage at all (valid for any purpose to OpenSSL, so the
+   * TLS handshake accepts it; e.g. a server certificate issued without EKU). The agent refuses it.
+   */
+  noEkuCert: string;
+  noEkuKey: string;
+  /** From the right CA, clientAuth, but an identity no agent config lists (CN=stranger). */
+  strangerCert: string;
+  strangerKey: string;
+  /** From the right CA, clientAuth, SAN DNS reader.snapstream.test: the agent lists it as a reader. */
+  readerCert: string;
+  readerKey: string;
   read(file: string): Buffer;
 }
 
@@ -33,7 +48,12 @@ function leaf(dir: string, caName: string, name: string, ext: string): void {
   );
 }
 
-/** A throwaway PKI: CA, server cert for 127.0.0.1/localhost, a client cert, and a rogue CA's client. */
+/**
+ * A throwaway PKI: CA, server cert for 127.0.0.1/localhost, a client cert (CN=client), and the certs
+ * the authorization tests present: a rogue CA's client, a server-only cert, an unlisted client and a
+ * reader. The agent lists `cn:client` as operator and `dns:reader.snapstream.test` as reader
+ * (TEST_CLIENT_FLAGS).
+ */
 export function makeTestPki(): TestPki {
   const dir = mkdtempSync(path.join(tmpdir(), 'snapstream-pki-'));
   ca(dir, 'ca');
@@ -41,6 +61,10 @@ export function makeTestPki(): TestPki {
   leaf(dir, 'ca', 'server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   leaf(dir, 'ca', 'client', 'extendedKeyUsage=clientAuth\n');
   leaf(dir, 'rogue-ca', 'rogue', 'extendedKeyUsage=clientAuth\n');
+  leaf(dir, 'ca', 'server-only', 'subjectAltName=DNS:node-2.snapstream.test\nextendedKeyUsage=serverAuth\n');
+  leaf(dir, 'ca', 'no-eku', 'subjectAltName=DNS:node-3.snapstream.test\n');
+  leaf(dir, 'ca', 'stranger', 'extendedKeyUsage=clientAuth\n');
+  leaf(dir, 'ca', 'reader', 'subjectAltName=DNS:reader.snapstream.test\nextendedKeyUsage=clientAuth\n');
   const f = (n: string) => path.join(dir, n);
   return {
     dir,
@@ -51,6 +75,17 @@ export function makeTestPki(): TestPki {
     clientKey: f('client.key'),
     rogueCert: f('rogue.crt'),
     rogueKey: f('rogue.key'),
+    serverOnlyCert: f('server-only.crt'),
+    serverOnlyKey: f('server-only.key'),
+    noEkuCert: f('no-eku.crt'),
+    noEkuKey: f('no-eku.key'),
+    strangerCert: f('stranger.crt'),
+    strangerKey: f('stranger.key'),
+    readerCert: f('reader.crt'),
+    readerKey: f('reader.key'),
     read: (file) => readFileSync(file),
   };
 }
+
+/** Agent flags granting the test PKI's client (operator) and reader; the stranger stays unlisted. */
+export const TEST_CLIENT_FLAGS = ['--allow-client', 'cn:client=operator', '--allow-client', 'dns:reader.snapstream.test=reader'];
