@@ -142,7 +142,9 @@ export function redactText(text: string, depth = 0): string {
  */
 export function redactDeep(v: unknown, depth = 0): unknown {
   if (typeof v === 'string') return redactText(v);
-  if (v === null || typeof v !== 'object' || depth > 6) return v;
+  if (v === null || typeof v !== 'object') return v;
+  // Deeper than any log object we write: a cycle or a foreign object; never walk (or print) it.
+  if (depth > 6) return '[deep object]';
   if (v instanceof Error) {
     const e = v as Error & { code?: unknown };
     return { type: e.name, message: redactText(e.message), ...(e.code !== undefined ? { code: e.code } : {}), ...(e.stack ? { stack: redactText(e.stack) } : {}) };

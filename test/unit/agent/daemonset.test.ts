@@ -7,6 +7,7 @@ import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { buildAgentConfig, parseBytes, parseHostPort } from '../../../src/agent/agent-config.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -21,8 +22,8 @@ const quantity = (q: string) => parseBytes(q, 'quantity');
 
 describe('daemonset.yaml', () => {
   it('every document validates against the Kubernetes schema', () => {
-    const models: Record<string, new (o: any) => { validate(): void }> = { DaemonSet, ConfigMap, Service, ServiceAccount };
-    expect(docs.map((d) => d.kind).sort()).toEqual(['ConfigMap', 'DaemonSet', 'Service', 'ServiceAccount']);
+    const models: Record<string, new (o: any) => { validate(): void }> = { DaemonSet, ConfigMap, Service, ServiceAccount, NetworkPolicy };
+    expect(docs.map((d) => d.kind).sort()).toEqual(['ConfigMap', 'DaemonSet', 'NetworkPolicy', 'Service', 'ServiceAccount']);
     for (const d of docs) {
       const Model = models[d.kind]!;
       expect(() => new Model(d).validate(), `${d.kind} ${d.metadata?.name}`).not.toThrow();
@@ -76,6 +77,50 @@ describe('daemonset.yaml', () => {
     expect(pod.hostPID ?? false).toBe(false);
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(agent.securityContext.readOnlyRootFilesystem).toBe(true);
+  });
+});
+
+describe('daemonset.yaml trust boundaries (docs/security.md)', () => {
+  const ds = byKind('DaemonSet');
+  const pod = ds.spec.template.spec;
+  const agent = pod.containers[0];
+  const config = buildAgentConfig(JSON.parse(JSON.stringify(require_yaml(byKind('ConfigMap').data['agent.yaml']))));
+  const port = (name: string) => agent.ports.find((p: any) => p.name === name).containerPort;
+
+  it('grants client identities with roles and locations; no development opt-out', () => {
+    expect(config.clients.length).toBeGreaterThan(0);
+    expect(config.clients.map((c) => c.role)).toContain('operator');
+    expect(config.allowAnyClient).toBe(false);
+    expect(config.locationGrants.allowAny).toBe(false);
+    expect(config.allowAnyPool).toBe(false);
+    expect(config.locationGrants.named.size + config.locationGrants.grants.length).toBeGreaterThan(0);
+    expect(config.healthMaxConnections * config.healthMaxStreamsPerConnection).toBeLessThanOrEqual(256);
+  });
+
+  it('a NetworkPolicy selects the agent pods and opens only the mTLS API and metrics, not the plaintext health port', () => {
+    const np = byKind('NetworkPolicy');
+    expect(np.spec.podSelector.matchLabels).toEqual(ds.spec.selector.matchLabels);
+    expect(np.spec.policyTypes).toContain('Ingress');
+    const opened = np.spec.ingress.flatMap((r: any) => r.ports.map((p: any) => p.port)).sort();
+    expect(opened).toEqual([port('grpc'), port('metrics')].sort());
+    expect(opened).not.toContain(port('health'));
+    for (const r of np.spec.ingress) expect(r.from?.length, 'every rule names its sources').toBeGreaterThan(0);
+  });
+
+  it('pins the image by digest and keeps only the privileges zfs needs, each commented', () => {
+    expect(agent.image).toMatch(/@sha256:[0-9a-f]{64}$/);
+    expect(pod.hostNetwork).toBe(false);
+    expect(pod.hostPID).toBe(false);
+    expect(pod.hostIPC).toBe(false);
+    expect(pod.enableServiceLinks).toBe(false);
+    expect(Object.keys(agent.securityContext).sort()).toEqual(['privileged', 'readOnlyRootFilesystem', 'runAsNonRoot', 'runAsUser']);
+    const text = readFileSync(path.join(REPO, 'daemonset.yaml'), 'utf8');
+    for (const key of ['privileged: true', 'runAsUser: 0', 'readOnlyRootFilesystem: true', 'automountServiceAccountToken: false']) {
+      const lines = text.split('\n');
+      const at = lines.findIndex((l) => l.trim() === key && lines.indexOf(l) > text.split('\n').findIndex((x) => x.includes('kind: DaemonSet')));
+      expect(at, key).toBeGreaterThan(0);
+      expect(lines[at - 1]!.trim().startsWith('#'), `${key} has a comment saying why`).toBe(true);
+    }
   });
 });
 
