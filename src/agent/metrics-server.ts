@@ -27,6 +27,12 @@ export async function startMetricsServer(opts: { host: string; port: number; reg
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
   });
+  // Plaintext and certificate-free like the health port: bounded the same way (a scraper and a
+  // probe need one connection each; slow or idle clients are cut off).
+  server.maxConnections = 32;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());
