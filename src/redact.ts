@@ -151,6 +151,10 @@ export function redactDeep(v: unknown, depth = 0): unknown {
   }
   if (Buffer.isBuffer(v)) return `<${v.length} bytes>`;
   if (Array.isArray(v)) return v.slice(0, 1000).map((x) => redactDeep(x, depth + 1));
+  // Only plain objects are walked; Dates, Maps, class instances keep their own serialization (pino's
+  // key-based redaction still applies to them).
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return v;
   const out: Record<string, unknown> = {};
   let n = 0;
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {

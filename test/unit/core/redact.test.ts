@@ -71,5 +71,7 @@ describe('key classification and structured values', () => {
     const out = JSON.stringify(redactDeep({ err: new Error(`GET https://h/?token=${S}`), list: [`password=${S}`], sessionToken: S, cyclic }));
     expect(out).not.toContain(S);
     expect(out).toContain('GET https://h/?token=');
+    const when = new Date(0);
+    expect((redactDeep({ when }) as { when: unknown }).when).toBe(when);
   });
 });
