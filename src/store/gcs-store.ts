@@ -69,7 +69,8 @@ export class GcsStore implements ObjectStore {
     this.storage =
       opts.storage ??
       new Storage({
-        ...(cfg.projectId ? { projectId: cfg.projectId } : {}),
+        // keyFilename used to supply the key file's project_id; with parsed credentials we pass it.
+        ...(cfg.projectId ? { projectId: cfg.projectId } : typeof opts.credentials?.project_id === 'string' ? { projectId: opts.credentials.project_id } : {}),
         ...(opts.credentials ? { credentials: opts.credentials as never } : {}),
         // The library retries only requests it can prove idempotent (a generation precondition);
         // everything this store sends is idempotent by construction (whole-object puts of the same
