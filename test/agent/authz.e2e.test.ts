@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -178,6 +179,31 @@ describe.skipIf(!needs('zfs'))('location grants', { timeout: 60_000 }, () => {
     for (const extra of ['&profile=other-tenant', '&insecureSkipTLSVerify=true']) {
       const e = await expectDenied(call(operator, 'ListBackups', { location: { url: base + extra } }), /requests may not choose credentials/);
       expect(e.details).toMatch(/allowedLocations\[1\]/);
+    }
+  });
+});
+
+describe.skipIf(!needs('zfs'))('key and certificate files', { timeout: 30_000 }, () => {
+  it('a TLS key path naming /dev/zero, a FIFO or a symlink stops the agent at startup with the setting named', async () => {
+    const fifo = path.join(tmp, 'key.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const link = path.join(tmp, 'key-link.pem');
+    symlinkSync(pki.serverKey, link);
+    for (const [key, why] of [
+      ['/dev/zero', 'is a device, not a regular file'],
+      [fifo, 'is a FIFO, not a regular file'],
+      [link, 'is a symbolic link'],
+    ] as const) {
+      const started = startAgentProcess(['--listen', '127.0.0.1:0', '--metrics-listen', '', '--tls-ca', pki.caFile, '--tls-cert', pki.serverCert, '--tls-key', key, '--allowed-pool', root, '--allow-any-client']);
+      const e = (await started.then(
+        (a) => {
+          void a.stop('SIGKILL');
+          throw new Error(`agent started with --tls-key ${key}`);
+        },
+        (err: Error) => err,
+      )) as Error;
+      expect(e.message).toMatch(/agent exited with 2 before listening/);
+      expect(e.message).toContain(`tls.keyFile ${key} ${why}`);
     }
   });
 });
