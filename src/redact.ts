@@ -126,8 +126,9 @@ export function redactText(text: string, depth = 0): string {
   s = s.replace(PEM_PRIVATE, REDACTED);
   if (depth <= 3) s = s.replace(URL_IN_TEXT, (m) => redactUrl(m, depth + 1));
   s = s.replace(PAIR_IN_TEXT, (m, q1: string, name: string, sep: string, q2: string, value: string) => {
-    // A bare "key" in prose ("object key: backups/x") is not a credential; only key=... is.
-    if (/^key$/i.test(name) && !sep.includes('=')) return m;
+    // "key" in prose ("object key: backups/x", "dataKey": "...") is not a credential; only
+    // key=... is, and the unambiguous api/access/private/secret keys in any form.
+    if (/key$/i.test(name) && !/(api_?key|access_?key|private_?key|secret_?key)$/i.test(name) && !sep.includes('=')) return m;
     if (value === REDACTED || value.startsWith('[REDACTED')) return m;
     return `${q1}${name}${q1}${sep}${q2}${REDACTED}`;
   });

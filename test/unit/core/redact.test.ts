@@ -53,6 +53,8 @@ describe('redactText', () => {
     const msg = 'backup s1 of tank/vol@s1: part 3 of object key: backups/s1/pvc-1-s1 is 5 bytes short (expected 8388608)';
     expect(redactText(msg)).toBe(msg);
     expect(redactText('GCS credentialsFile /dev/zero is a device, not a regular file')).toBe('GCS credentialsFile /dev/zero is a device, not a regular file');
+    expect(redactText('{"dataKey":"backups/s1/pvc-1-s1","objectKey": "x"}')).toBe('{"dataKey":"backups/s1/pvc-1-s1","objectKey": "x"}');
+    expect(redactText(`{"secretKey":"${S}","accessKey": "${S}"}`)).not.toContain(S);
   });
 });
 
