@@ -218,8 +218,8 @@ function buildLocationGrants(r: Record<string, unknown>): LocationGrants {
     const what = `locations.${name}`;
     const parsed =
       o.url !== undefined
-        ? parseRequestLocation({ kind: 'url', url: str(o.url, `${what}.url`) }, '', what, true)
-        : parseRequestLocation({ kind: 'vsl', vsl: { config: Object.fromEntries(Object.entries(o.config as Record<string, unknown>).map(([k, x]) => [k, String(x)])) } }, '', what, true);
+        ? parseRequestLocation({ kind: 'url', url: str(o.url, `${what}.url`) }, '', what)
+        : parseRequestLocation({ kind: 'vsl', vsl: { config: Object.fromEntries(Object.entries(o.config as Record<string, unknown>).map(([k, x]) => [k, String(x)])) } }, '', what);
     named.set(name, { name, config: parsed.config, ...(parsed.behaviour ? { behaviour: parsed.behaviour } : {}), describe: `${what} (${parsed.describe})` });
   }
   const grants = list(r.allowedLocations, 'allowedLocations').map((g, i) => parseGrant(g, `allowedLocations[${i}]`));

@@ -52,7 +52,7 @@ export function resolveLocation(loc: LocationMsg | null | undefined, urlField: s
 }
 
 /** Parses a URL field or a Location message (url / vsl) without any authorization. */
-export function parseRequestLocation(loc: LocationMsg | null | undefined, urlField: string, what: string, trusted = false): ResolvedLocation {
+export function parseRequestLocation(loc: LocationMsg | null | undefined, urlField: string, what: string): ResolvedLocation {
   const hasMsg = loc !== null && loc !== undefined && (loc.kind === 'url' || loc.kind === 'vsl' || !!loc.url || !!loc.vsl);
   if (hasMsg && urlField !== '') {
     throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `${what}: give either the location URL field or location, not both`);
@@ -64,7 +64,7 @@ export function parseRequestLocation(loc: LocationMsg | null | undefined, urlFie
     return fromUrl(urlField);
   }
   if (loc!.kind === 'url' || (loc!.kind === undefined && loc!.url)) return fromUrl(loc!.url ?? '');
-  return fromVsl(loc!.vsl?.config ?? {}, what, trusted);
+  return fromVsl(loc!.vsl?.config ?? {}, what);
 }
 
 function fromUrl(url: string): ResolvedLocation {
@@ -72,10 +72,11 @@ function fromUrl(url: string): ResolvedLocation {
   return { config, describe: redactUrl(url.split('?')[0]!), identity: JSON.stringify(config) };
 }
 
-function fromVsl(config: Record<string, string>, what: string, trusted: boolean): ResolvedLocation {
+function fromVsl(config: Record<string, string>, what: string): ResolvedLocation {
   // Credentials have no place in a location (the SDK chains supply them); refuse rather than carry
-  // them. A credentialsFile path is a setting, but only the agent's own config may give one.
-  const secretKeys = Object.keys(config).filter((k) => isSecretKey(k) && k !== 'caCert' && !(trusted && k === 'credentialsFile'));
+  // them. caCert (a CA bundle) and credentialsFile (a path) are settings, not secrets: a request may
+  // repeat them only as its grant has them (location-grants.ts decides, before anything is read).
+  const secretKeys = Object.keys(config).filter((k) => isSecretKey(k) && k !== 'caCert' && k !== 'credentialsFile');
   if (secretKeys.length > 0) {
     throw new SnapstreamError(
       ErrorCode.INVALID_LOCATION,
