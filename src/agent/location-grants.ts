@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { LocationBehaviour } from '../config/location-settings.js';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { LocationConfig, StoreConfig } from '../location/location-config.js';
 import { parseLocationUrl } from '../location/parse-location-url.js';
@@ -44,7 +45,7 @@ export interface NamedLocation {
   name: string;
   config: LocationConfig;
   /** VSL behaviour flags when the named location was given as a VSL config map. */
-  behaviour?: import('../config/location-settings.js').LocationBehaviour;
+  behaviour?: LocationBehaviour;
   describe: string;
 }
 
