@@ -29,7 +29,7 @@ export function requestSummary(msg: Record<string, unknown>): Record<string, unk
   for (const [k, v] of Object.entries(msg)) {
     if (k === 'location' && v && typeof v === 'object') {
       const loc = v as LocationMsg;
-      out.location = loc.url ? { url: redactUrl(loc.url) } : { vsl: redactConfigMap(loc.vsl?.config) };
+      out.location = loc.url ? { url: redactUrl(loc.url) } : loc.name ? { name: String(loc.name).slice(0, 64) } : { vsl: redactConfigMap(loc.vsl?.config) };
     } else if ((k === 'backupDest' || k === 'restoreSrc') && typeof v === 'string' && v) out[k] = redactUrl(v);
     else out[k] = v;
   }
