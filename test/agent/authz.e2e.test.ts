@@ -242,6 +242,8 @@ describe.skipIf(!needs('zfs'))('client identities and roles', { timeout: 30_000 
       c.close();
     }
     expect((await call(operator, 'ListSnapshots', { dataset: ds })).snapshots.map((s: any) => s.name)).toContain('s1');
+    // Refusals are audited.
+    expect(agent.output.some((l) => l.includes('"call refused"') && l.includes('cn:stranger') && l.includes('"rpc":"DestroySnapshot"'))).toBe(true);
   });
 
   it('a reader may list backups, snapshots and jobs and verify, but not back up, restore, delete or cancel', async () => {
