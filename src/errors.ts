@@ -35,6 +35,18 @@ export const ErrorCode = {
   /** The agent is shutting down or not ready; retry against it later (or another replica). */
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  /**
+   * Trusted keys are configured and a backup carries no signature by any of them (written without a
+   * signing key, or by a key no longer trusted). Restore it anyway only with allowUnauthenticated.
+   */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** A manifest's signature does not verify: the manifest (or its signature) was altered or forged. */
+  SIGNATURE_INVALID: 'SIGNATURE_INVALID',
+  /**
+   * An encrypted backup cannot be decrypted: no encryption key configured, a different key than the one
+   * it was written with, or a part whose authentication tag fails (altered ciphertext).
+   */
+  DECRYPTION_FAILED: 'DECRYPTION_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -108,6 +120,9 @@ export function exitCodeFor(code: ErrorCode): number {
     case ErrorCode.INTEGRITY_MISMATCH:
     case ErrorCode.TRUNCATED:
     case ErrorCode.MANIFEST_INVALID:
+    case ErrorCode.UNAUTHENTICATED:
+    case ErrorCode.SIGNATURE_INVALID:
+    case ErrorCode.DECRYPTION_FAILED:
       return ExitCode.INTEGRITY;
     case ErrorCode.ABORTED:
       return ExitCode.ABORTED;

@@ -21,6 +21,11 @@ export interface AgentConfig {
    */
   healthListen: string;
   tls?: { caFile: string; certFile: string; keyFile: string };
+  /**
+   * Backup keys (files mounted from Secrets; docs/security.md). Only this config names them: no
+   * request can make the agent read another file, use another key, or skip authentication.
+   */
+  keys?: AgentKeysConfig;
   /** Serve without TLS; only allowed on a loopback listen address. */
   insecurePlaintext: boolean;
   /** Pools (or dataset prefixes) requests may name; empty = refuse to start (unless allowAnyPool). */
@@ -55,6 +60,14 @@ export interface AgentConfig {
   healthMaxStreamsPerConnection: number;
 }
 
+export interface AgentKeysConfig {
+  signingKeyFile?: string;
+  trustedKeyFiles: string[];
+  encryptionKeyFile?: string;
+  /** With trusted keys set, still restore/verify backups not signed by one of them (migration only). */
+  allowUnauthenticated: boolean;
+}
+
 export const DEFAULT_CONFIG: AgentConfig = {
   listen: '0.0.0.0:9443',
   metricsListen: '0.0.0.0:9464',
@@ -81,7 +94,7 @@ export const DEFAULT_CONFIG: AgentConfig = {
 };
 
 /** Raw config keys that are not AgentConfig fields of the same name. */
-const RAW_ONLY_KEYS = ['tls', 'locations', 'allowedLocations', 'allowAnyLocation'];
+const RAW_ONLY_KEYS = ['tls', 'locations', 'allowedLocations', 'allowAnyLocation', 'keys'];
 
 const UNITS: Record<string, number> = {
   '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, ki: 1024, mi: 1024 ** 2, gi: 1024 ** 3, ti: 1024 ** 4,
@@ -171,6 +184,7 @@ export function buildAgentConfig(raw: Record<string, unknown>): AgentConfig {
     if (typeof t !== 'object' || t === null) throw bad('tls', t, '{caFile, certFile, keyFile}');
     cfg.tls = { caFile: str(t.caFile, 'tls.caFile'), certFile: str(t.certFile, 'tls.certFile'), keyFile: str(t.keyFile, 'tls.keyFile') };
   }
+  if (r.keys !== undefined) cfg.keys = parseKeysConfig(r.keys);
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(cfg.logLevel)) throw bad('logLevel', cfg.logLevel, 'a pino level');
   for (const p of cfg.allowedPools) {
     if (!/^[A-Za-z][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)*$/.test(p)) throw bad('allowedPools', p, 'pool or dataset names');
@@ -263,4 +277,30 @@ export function loadConfigFile(path: string): Record<string, unknown> {
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `config file ${path} must be a YAML mapping`);
   return doc as Record<string, unknown>;
+}
+
+function parseKeysConfig(v: unknown): AgentKeysConfig {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('keys', v, '{signingKeyFile, trustedKeyFiles, encryptionKeyFile, allowUnauthenticated}');
+  const k = v as Record<string, unknown>;
+  const allowed = ['signingKeyFile', 'trustedKeyFiles', 'encryptionKeyFile', 'allowUnauthenticated'];
+  for (const key of Object.keys(k)) {
+    if (!allowed.includes(key)) throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `unknown config key keys.${key} (known: ${allowed.join(', ')})`);
+  }
+  const file = (x: unknown, what: string): string | undefined => {
+    if (x === undefined || x === '') return undefined;
+    const s = str(x, what);
+    if (!s.startsWith('/')) throw bad(what, s, 'an absolute path (a file mounted from a Secret)');
+    return s;
+  };
+  const trusted = k.trustedKeyFiles === undefined ? [] : k.trustedKeyFiles;
+  if (!Array.isArray(trusted)) throw bad('keys.trustedKeyFiles', trusted, 'a list of file paths');
+  const cfg: AgentKeysConfig = {
+    trustedKeyFiles: trusted.map((t, i) => file(t, `keys.trustedKeyFiles[${i}]`)!).filter(Boolean),
+    allowUnauthenticated: k.allowUnauthenticated === undefined ? false : bool(k.allowUnauthenticated, 'keys.allowUnauthenticated'),
+  };
+  const signing = file(k.signingKeyFile, 'keys.signingKeyFile');
+  if (signing) cfg.signingKeyFile = signing;
+  const enc = file(k.encryptionKeyFile, 'keys.encryptionKeyFile');
+  if (enc) cfg.encryptionKeyFile = enc;
+  return cfg;
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { LocationConfig } from '../location/location-config.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { Zfs } from '../zfs/zfs.js';
+import type { Keyring } from '../keys/keyring.js';
 import type { AgentConfig } from './agent-config.js';
 import type { AgentMetrics } from './agent-metrics.js';
 import type { JobManager } from './jobs/job-manager.js';
@@ -14,6 +15,8 @@ export interface AgentContext {
   metrics: AgentMetrics;
   log: Logger;
   openStore(cfg: LocationConfig): Promise<ObjectStore>;
+  /** Keys from the agent's config (keys.*), loaded at start; undefined = none configured. */
+  keys?: Keyring;
 }
 
 /** Proto TransferOptions as decoded (longs as numbers, defaults filled). */

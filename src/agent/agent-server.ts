@@ -1,3 +1,4 @@
+import { loadKeyring } from '../keys/load-keyring.js';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
@@ -41,8 +42,11 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     hooks: metrics.jobHooks(),
   });
   const zfs = new Zfs({ binary: config.zfsBinary, allowedPools: config.allowAnyPool ? [] : config.allowedPools, log });
+  // Key files are read once, at start: a bad one stops the agent here with a clear error.
+  const keys = config.keys ? await loadKeyring(config.keys) : undefined;
   const context: AgentContext = {
     config,
+    ...(keys ? { keys } : {}),
     zfs,
     jobs,
     metrics,

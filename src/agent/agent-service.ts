@@ -136,7 +136,7 @@ export function agentService(ctx: AgentContext): Record<string, Unary | Streamin
         if (req.volumeName) validateBackupName(req.volumeName, 'volumeName');
         const store = await ctx.openStore(loc.config);
         try {
-          const cat = await listBackups(store, loc.config.layout, { ...(req.volumeName ? { volume: req.volumeName } : {}), signal, log: ctx.log });
+          const cat = await listBackups(store, loc.config.layout, { ...(req.volumeName ? { volume: req.volumeName } : {}), signal, log: ctx.log, keys: ctx.keys });
           return { backups: cat.backups.map(manifestToProto) };
         } finally {
           await store.close();

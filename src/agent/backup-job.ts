@@ -116,7 +116,7 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
                 stallTimeoutMs: transfer.stallTimeoutMs,
               },
             },
-            { zfs: ctx.zfs, store, log: jc.log },
+            { zfs: ctx.zfs, store, log: jc.log, ...(ctx.keys ? { keys: ctx.keys } : {}) },
             { signal: jc.signal, onProgress: progressRelay(jc, 'backup', ctx.metrics) },
           );
           return {

@@ -25,7 +25,12 @@ export function grpcCodeFor(code: string): grpc.status {
     case ErrorCode.INTEGRITY_MISMATCH:
     case ErrorCode.TRUNCATED:
     case ErrorCode.MANIFEST_INVALID:
+    case ErrorCode.SIGNATURE_INVALID:
       return grpc.status.DATA_LOSS;
+    // The caller (or the agent's config) lacks the key or the opt-in this backup needs.
+    case ErrorCode.UNAUTHENTICATED:
+    case ErrorCode.DECRYPTION_FAILED:
+      return grpc.status.FAILED_PRECONDITION;
     case ErrorCode.STALLED:
       return grpc.status.DEADLINE_EXCEEDED;
     case ErrorCode.ABORTED:

@@ -88,7 +88,7 @@ export async function prepareRestore(msg: RestoreMsg, ctx: AgentContext, signal:
     // The named backup's manifest sizes the reservation and fails a wrong name now, not in a job.
     let manifest: Manifest | undefined;
     try {
-      manifest = await readManifest(store, location.config.layout, backup, volume, signal);
+      manifest = await readManifest(store, location.config.layout, backup, volume, signal, ctx.keys);
     } catch (e) {
       if (!(msg.allowUnverified && e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND)) throw e;
     }
@@ -109,6 +109,7 @@ export async function prepareRestore(msg: RestoreMsg, ctx: AgentContext, signal:
               target,
               restoreAllIncrementalSnapshots: restoreAll,
               allowUnverified: msg.allowUnverified,
+              allowUnauthenticated: ctx.config.keys?.allowUnauthenticated === true,
               ...(targetIp ? { targetIp } : {}),
               transfer: {
                 concurrency: transfer.concurrency,
@@ -116,7 +117,7 @@ export async function prepareRestore(msg: RestoreMsg, ctx: AgentContext, signal:
                 ...(transfer.rateLimitBytesPerSec !== undefined ? { rateLimitBytesPerSec: transfer.rateLimitBytesPerSec } : {}),
               },
             },
-            { zfs: ctx.zfs, store, log: jc.log },
+            { zfs: ctx.zfs, store, log: jc.log, ...(ctx.keys ? { keys: ctx.keys } : {}) },
             { signal: jc.signal, onProgress: progressRelay(jc, 'restore', ctx.metrics) },
           );
           return { restore: { targetDataset: r.target, snapshot: r.snapshot, restoredBackups: r.restored.map((m) => m.backup), targetIp } };
@@ -142,7 +143,7 @@ export async function prepareVerify(msg: VerifyMsg, ctx: AgentContext, signal: A
   if (joined && joined.phase !== 'Done') return { joined };
   const store = await ctx.openStore(location.config);
   return withStore(ctx, store, async () => {
-    const manifest = await readManifest(store, location.config.layout, backup, volume, signal);
+    const manifest = await readManifest(store, location.config.layout, backup, volume, signal, ctx.keys);
     const spec: JobSpec = {
       kind: 'verify',
       key: joined ? `${key}:${Date.now()}` : key,
@@ -152,7 +153,7 @@ export async function prepareVerify(msg: VerifyMsg, ctx: AgentContext, signal: A
       stallTimeoutMs: transfer.stallTimeoutMs,
       run: async (jc) => {
         try {
-          const r = await verifyBackup(store, manifest, { log: jc.log, concurrency: transfer.concurrency }, {
+          const r = await verifyBackup(store, manifest, { log: jc.log, concurrency: transfer.concurrency, keys: ctx.keys, allowUnauthenticated: ctx.config.keys?.allowUnauthenticated === true }, {
             signal: jc.signal,
             onProgress: progressRelay(jc, 'verify', ctx.metrics),
           });

@@ -16,6 +16,8 @@ Commands:
   restore   --from LOCATION --backup B --volume V --target POOL/DS [--chain]
   ls        LOCATION                                  list committed backups
   verify    LOCATION --backup B --volume V | --all    check every hash without restoring
+  cat       --from LOCATION --backup B --volume V      verified (decrypted) stream to stdout: | zfs recv
+  keygen    --out DIR                                 create a signing key pair and an encryption key
   delete    LOCATION --backup B --volume V            delete one backup
   agent     run the node agent (gRPC API for the operator)
   controller --config FILE --agent HOST:PORT         run schedules: snapshot, back up, clean up, expire
@@ -25,7 +27,9 @@ Commands:
 Locations: file:///dir, s3://bucket/prefix?endpoint=URL&region=R, gs://bucket/prefix,
 or a VolumeSnapshotLocation YAML file (vsl.yaml, or vsl.yaml#NAME when it holds several): its
 disableIncrementalBackups / restoreAllIncrementalSnapshots / autoSetTargetIP then apply.
-Exit status: 0 ok, 1 failure, 2 usage or configuration error, 3 integrity failure, 130 interrupted.
+Keys (see docs/security.md): --signing-key, --trusted-key, --encryption-key on backup/restore/verify/ls/cat.
+Exit status: 0 ok, 1 failure, 2 usage or configuration error, 3 integrity or authentication failure,
+130 interrupted.
 `;
 
 type Command = (argv: string[]) => Promise<number>;
@@ -36,6 +40,8 @@ const COMMANDS: Record<string, Command> = {
   ls: lsCommand,
   verify: verifyCommand,
   delete: deleteCommand,
+  cat: async (argv) => (await import('./commands/cat.js')).catCommand(argv),
+  keygen: async (argv) => (await import('./commands/keygen.js')).keygenCommand(argv),
   agent: async (argv) => (await import('./agent-command.js')).agentCommand(argv),
   controller: async (argv) => (await import('./commands/controller.js')).controllerCommand(argv),
   schedule: async (argv) => (await import('./commands/schedule.js')).scheduleCommand(argv),

@@ -8,11 +8,13 @@ import { type DatasetName, parseSnapshotShortName } from '../zfs/names.js';
 import type { Zfs } from '../zfs/zfs.js';
 import { type HasherFactory, loadHasher } from './hasher.js';
 import { dataKeyFor, validateBackupName } from './layout.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, manifestKeyFor, serializeManifest } from './manifest.js';
+import { MANIFEST_FORMAT, type Manifest, manifestKeyFor } from './manifest.js';
 import { planParts } from './part-plan.js';
 import { type Progress, ProgressMeter } from './progress.js';
 import { assertPartsCover, uploadStream } from './upload-stream.js';
 import { VERSION } from '../version.js';
+import { backupKeying } from '../keys/backup-keying.js';
+import type { Keyring } from '../keys/keyring.js';
 
 export interface TransferOptions {
   /** Initial part size in bytes (grows if the stream outgrows the part limit). */
@@ -50,6 +52,8 @@ export interface BackupDeps {
   log: Logger;
   /** XXH64 by default; native-bench swaps in a no-op one to measure what hashing costs. */
   hasher?: HasherFactory;
+  /** Signing key (manifest signed, SHA-256 hashes) and/or master key (parts encrypted); see src/keys. */
+  keys?: Keyring;
 }
 
 export interface RunOptions {
@@ -120,7 +124,8 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       prev ? 'incremental backup starting' : 'full backup starting',
     );
     const startedAt = new Date();
-    const upload = await store.createUpload(dataKey, { signal, contentType: 'application/octet-stream' });
+    const keying = backupKeying(deps.keys, dataKey, hasher);
+    const upload = keying.wrap(await store.createUpload(dataKey, { signal, contentType: 'application/octet-stream' }));
     const sendArgs = zfs.sendArgs(req.dataset, snap, prev);
     const pipe = await openSocketPipe(log);
     const proc = zfs.send(req.dataset, snap, prev, signal, pipe?.childEnd);
@@ -133,7 +138,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
         limits: store.limits,
         plan,
         concurrency,
-        hasher,
+        hasher: keying.hasher,
         meter,
         signal,
         log,
@@ -146,12 +151,13 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       assertPartsCover(result.parts, result.size);
       meter.setPhase('commit');
       const info = await upload.complete({ signal });
-      if (info.size >= 0 && info.size !== result.size) {
-        throw new SnapstreamError(ErrorCode.TRUNCATED, `store reports ${info.size} bytes for ${dataKey}, but ${result.size} were sent`);
+      const done = keying.finish(result);
+      if (info.size >= 0 && info.size !== done.storedSize) {
+        throw new SnapstreamError(ErrorCode.TRUNCATED, `store reports ${info.size} bytes for ${dataKey}, but ${done.storedSize} were sent`);
       }
       const manifest: Manifest = {
         format: MANIFEST_FORMAT,
-        version: MANIFEST_VERSION,
+        version: keying.version,
         backup: req.backup,
         schedule: req.schedule ?? '',
         volume: req.volume,
@@ -163,18 +169,19 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
         previousBackup: prev ? (req.previousBackup ?? '') : '',
         dataKey,
         size: result.size,
-        hash: 'xxh64',
-        streamHash: result.streamHash,
-        parts: result.parts,
+        hash: keying.hash,
+        streamHash: done.streamHash,
+        ...(done.encryption ? { encryption: done.encryption } : {}),
+        parts: done.parts,
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
         agent: { name: 'snapstream', version: VERSION },
         sendArgs,
       };
-      await store.put(manifestKey, serializeManifest(manifest), { signal, contentType: 'application/json' });
+      await store.put(manifestKey, keying.serialize(manifest), { signal, contentType: 'application/json' });
       meter.setPhase('done');
       log.info(
-        { bytes: result.size, parts: result.parts.length, streamHash: result.streamHash, seconds: (Date.now() - startedAt.getTime()) / 1000 },
+        { bytes: result.size, parts: result.parts.length, streamHash: done.streamHash, signed: !!deps.keys?.signer, encrypted: !!done.encryption, seconds: (Date.now() - startedAt.getTime()) / 1000 },
         'backup committed',
       );
       return manifest;

@@ -4,7 +4,9 @@ import type { Layout } from '../location/location-config.js';
 import type { ObjectInfo, ObjectStore } from '../store/object-store.js';
 import { readSmallObject } from './download-stream.js';
 import { backupOfKey, backupsPrefix, dataKeyFor, isDataKey, isManifestKey, volumeOfDataKey } from './layout.js';
-import { MANIFEST_MAX_BYTES, type Manifest, manifestKeyFor, parseManifest } from './manifest.js';
+import { MANIFEST_MAX_BYTES, type Manifest, manifestKeyFor } from './manifest.js';
+import type { Keyring } from '../keys/keyring.js';
+import { openManifest } from '../keys/signed-manifest.js';
 
 /**
  * What a location holds. Backups exist only through their manifests; stream objects without one are
@@ -18,7 +20,11 @@ export interface Catalog {
   invalid: Array<{ key: string; error: string }>;
 }
 
-export async function readManifest(store: ObjectStore, layout: Layout, backup: string, volume: string, signal?: AbortSignal): Promise<Manifest> {
+/**
+ * Reads one backup's manifest. With `keys`, a signature is checked (SIGNATURE_INVALID if forged);
+ * whether the manifest is authenticated is then authOf(m) (src/keys/manifest-auth.ts).
+ */
+export async function readManifest(store: ObjectStore, layout: Layout, backup: string, volume: string, signal?: AbortSignal, keys?: Keyring): Promise<Manifest> {
   const key = manifestKeyFor(dataKeyFor(layout, backup, volume));
   let bytes: Buffer;
   try {
@@ -33,7 +39,7 @@ export async function readManifest(store: ObjectStore, layout: Layout, backup: s
     }
     throw e;
   }
-  const m = parseManifest(bytes, `${store.describe()}/${key}`);
+  const m = openManifest(bytes, `${store.describe()}/${key}`, keys);
   if (m.backup !== backup || m.volume !== volume || m.dataKey !== dataKeyFor(layout, backup, volume)) {
     throw new SnapstreamError(ErrorCode.MANIFEST_INVALID, `manifest ${key} describes backup ${m.backup} of volume ${m.volume} at ${m.dataKey}, not what its key says`);
   }
@@ -45,6 +51,8 @@ export interface ListOptions {
   backup?: string;
   signal?: AbortSignal;
   log?: Logger;
+  /** Trusted keys: forged signatures make a manifest invalid; authOf(m) tells signed from unsigned. */
+  keys?: Keyring;
 }
 
 export async function listBackups(store: ObjectStore, layout: Layout, opts: ListOptions = {}): Promise<Catalog> {
@@ -62,7 +70,7 @@ export async function listBackups(store: ObjectStore, layout: Layout, opts: List
   const worker = async () => {
     for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
       try {
-        const m = parseManifest(await readSmallObject(store, key, MANIFEST_MAX_BYTES, opts.signal), key);
+        const m = openManifest(await readSmallObject(store, key, MANIFEST_MAX_BYTES, opts.signal), key, opts.keys);
         if (manifestKeyFor(m.dataKey) !== key) throw new Error(`its dataKey ${m.dataKey} does not match its own key`);
         if (opts.volume && m.volume !== opts.volume) continue;
         backups.push(m);

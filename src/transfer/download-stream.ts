@@ -4,7 +4,7 @@ import { ErrorCode, SnapstreamError, abortedError } from '../errors.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { BufferPool } from './buffer-pool.js';
 import type { HasherFactory } from './hasher.js';
-import type { Manifest, ManifestPart } from './manifest.js';
+import { type Manifest, type ManifestPart, partHashOf } from './manifest.js';
 import type { ProgressMeter } from './progress.js';
 import { DEFAULT_RETRY, withRetry } from './retry.js';
 import { throttle } from './throttle.js';
@@ -26,6 +26,11 @@ export interface DownloadOptions {
   sink: (data: Buffer, part: ManifestPart) => Promise<void>;
   /** Average bytes per second handed to the sink; undefined = as fast as possible. */
   rateLimitBytesPerSec?: number;
+  /**
+   * Encrypted backups: turns a part's stored bytes (already hash-checked) into its plaintext, failing
+   * on a bad tag (src/keys/part-cipher.ts). The stored buffer stays in the pool until the sink is done.
+   */
+  openPart?: (part: ManifestPart, stored: Buffer) => Buffer;
 }
 
 /**
@@ -38,20 +43,24 @@ export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: num
   const pool = new BufferPool(window + 1);
   const whole = o.hasher.create();
   const fetches = new Map<number, Promise<Buffer>>();
+  const plainOf = new Map<number, Buffer>();
   let next = 0;
 
   const fetchPart = async (p: ManifestPart): Promise<Buffer> => {
-    const buf = await pool.acquire(p.size, o.signal);
+    // Encrypted parts sit at their own offsets in the object, a tag longer than their plaintext.
+    const at = p.storedOffset ?? p.offset;
+    const len = p.storedSize ?? p.size;
+    const buf = await pool.acquire(len, o.signal);
     try {
       await withRetry(
         async () => {
-          const body = await store.get(m.dataKey, { range: { offset: p.offset, length: p.size }, signal: o.signal });
+          const body = await store.get(m.dataKey, { range: { offset: at, length: len }, signal: o.signal });
           const got = await readInto(body, buf, o.signal);
-          if (got !== p.size) {
+          if (got !== len) {
             throw new SnapstreamError(
               ErrorCode.TRUNCATED,
-              `backup ${m.backup}: part ${p.n} at offset ${p.offset} returned ${got} of ${p.size} bytes; the stored object ${m.dataKey} is truncated`,
-              { retryable: true, details: { part: p.n, offset: p.offset, expected: p.size, actual: got } },
+              `backup ${m.backup}: part ${p.n} at offset ${at} returned ${got} of ${len} bytes; the stored object ${m.dataKey} is truncated`,
+              { retryable: true, details: { part: p.n, offset: at, expected: len, actual: got } },
             );
           }
         },
@@ -66,14 +75,16 @@ export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: num
         },
       );
       const actual = o.hasher.hashHex(buf);
-      if (actual !== p.xxh64) {
+      const expected = partHashOf(p);
+      if (actual !== expected) {
         throw new SnapstreamError(
           ErrorCode.INTEGRITY_MISMATCH,
-          `backup ${m.backup}: part ${p.n} (bytes ${p.offset}..${p.offset + p.size - 1}) of ${m.dataKey} is corrupt: ` +
-            `xxh64 expected ${p.xxh64}, got ${actual}`,
-          { details: { part: p.n, offset: p.offset, size: p.size, expected: p.xxh64, actual } },
+          `backup ${m.backup}: part ${p.n} (bytes ${at}..${at + len - 1}) of ${m.dataKey} is corrupt: ` +
+            `${m.hash} expected ${expected}, got ${actual}`,
+          { details: { part: p.n, offset: at, size: len, expected, actual } },
         );
       }
+      if (o.openPart) plainOf.set(p.n, o.openPart(p, buf));
       return buf;
     } catch (e) {
       pool.release(buf);
@@ -106,13 +117,15 @@ export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: num
           pool.release(buf);
           throw new SnapstreamError(
             ErrorCode.INTEGRITY_MISMATCH,
-            `backup ${m.backup}: whole-stream xxh64 of ${m.dataKey} is ${actual}, manifest says ${m.streamHash}`,
+            `backup ${m.backup}: whole-stream ${m.hash} of ${m.dataKey} is ${actual}, manifest says ${m.streamHash}`,
             { details: { expected: m.streamHash, actual } },
           );
         }
       }
+      const plain = plainOf.get(p.n) ?? buf;
+      plainOf.delete(p.n);
       try {
-        await o.sink(buf, p);
+        await o.sink(plain, p);
       } finally {
         pool.release(buf);
       }

@@ -13,10 +13,12 @@ export interface StreamHasher {
 
 export interface HasherFactory {
   create(): StreamHasher;
-  /** One-shot XXH64 of a buffer. */
+  /** One-shot digest of a buffer. */
   hashHex(data: Uint8Array): string;
   /** Which implementation runs (logged; native-bench reports it). */
-  readonly impl?: 'native' | 'wasm';
+  readonly impl?: 'native' | 'wasm' | 'node:crypto';
+  /** The manifest's `hash`: which digest this is (undefined = xxh64). See src/keys/sha256-hasher.ts. */
+  readonly algorithm?: 'xxh64' | 'sha256';
 }
 
 let factory: Promise<HasherFactory> | undefined;

@@ -12,10 +12,13 @@ import type { Zfs } from '../zfs/zfs.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, type RunOptions, type TransferOptions } from './backup.js';
 import { listBackups, readManifest } from './catalog.js';
 import { downloadVerified } from './download-stream.js';
-import { type HasherFactory, loadHasher } from './hasher.js';
 import { dataKeyFor } from './layout.js';
-import { type Manifest, isIncremental } from './manifest.js';
+import { type Manifest, isIncremental, storedSizeOf } from './manifest.js';
 import { ProgressMeter } from './progress.js';
+import type { Keyring } from '../keys/keyring.js';
+import { requiresAuthentication } from '../keys/keyring.js';
+import { requireAuthenticated } from '../keys/manifest-auth.js';
+import { type ReadKeying, readKeying } from '../keys/read-keying.js';
 
 export interface RestoreRequest {
   backup: string;
@@ -26,6 +29,8 @@ export interface RestoreRequest {
   restoreAllIncrementalSnapshots?: boolean;
   /** Restore an object that has no manifest (stock plugin); it cannot be verified. */
   allowUnverified?: boolean;
+  /** With trusted keys configured, restore a backup that is not signed by one of them anyway. */
+  allowUnauthenticated?: boolean;
   /** Receive a full stream over an existing target (zfs recv -F). */
   force?: boolean;
   /** Sets io.openebs:targetip on the restored dataset (the seed's autoSetTargetIP). */
@@ -47,6 +52,8 @@ export interface RestoreDeps {
   zfs: Zfs;
   store: ObjectStore;
   log: Logger;
+  /** Trusted public keys (manifests must be signed) and the master key of encrypted backups. */
+  keys?: Keyring;
 }
 
 export const TARGET_IP_PROPERTY = 'io.openebs:targetip';
@@ -75,7 +82,14 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
   let discardOnFailure: DatasetName | undefined;
   try {
     const existed = await zfs.exists(req.target, undefined, signal);
-    const plan = await planFor(req, store, signal, log);
+    const plan = await planFor(req, store, signal, log, deps.keys);
+    // Authentication and keys first: not one byte of a forged or undecryptable backup is fetched.
+    if (plan === 'legacy') {
+      if (requiresAuthentication(deps.keys) && !req.allowUnauthenticated) requireAuthenticated([legacyStandIn(req)], deps.keys, false);
+    } else {
+      requireAuthenticated(plan, deps.keys, req.allowUnauthenticated === true);
+    }
+    const readers = plan === 'legacy' ? [] : await Promise.all(plan.map((m) => readKeying(m, deps.keys, true)));
     if (plan !== 'legacy') await checkTarget(req, plan, existed, zfs, signal);
     else if (existed && !req.force) throw targetExists(req.target);
     // A forced full restore over an existing dataset receives beside it and swaps only once every
@@ -97,23 +111,22 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
     for (const m of plan) {
       const info = await store.head(m.dataKey, { signal });
       if (!info) throw new SnapstreamError(ErrorCode.NOT_FOUND, `backup ${m.backup}: data object ${m.dataKey} is missing in ${store.describe()}`);
-      if (info.size !== m.size) {
+      if (info.size !== storedSizeOf(m)) {
         throw new SnapstreamError(
           ErrorCode.TRUNCATED,
-          `backup ${m.backup}: data object ${m.dataKey} is ${info.size} bytes, the manifest says ${m.size}`,
-          { details: { expected: m.size, actual: info.size } },
+          `backup ${m.backup}: data object ${m.dataKey} is ${info.size} bytes, the manifest says ${storedSizeOf(m)}`,
+          { details: { expected: storedSizeOf(m), actual: info.size } },
         );
       }
     }
     meter.estimatedBytes = plan.reduce((s, m) => s + m.size, 0);
-    const hasher = await loadHasher();
     meter.setPhase('transfer');
     let bytes = 0;
     for (const [i, m] of plan.entries()) {
       log.info({ backup: m.backup, snapshot: m.snapshot, incremental: isIncremental(m), bytes: m.size, step: `${i + 1}/${plan.length}` }, 'receiving');
       // -F on later steps and on an incremental first step: the target may have been touched since the base.
       const force = i > 0 || isIncremental(m);
-      bytes += await receiveOne(m, into, deps, { force, signal, meter, hasher, log });
+      bytes += await receiveOne(m, into, deps, { force, signal, meter, reader: readers[i]!, log });
     }
     if (staging) {
       discardOnFailure = undefined; // from here on the staged copy may be the only copy
@@ -160,13 +173,18 @@ async function swapIn(zfs: Zfs, staging: DatasetName, target: DatasetName, signa
   log.info({ target }, 'replaced the existing dataset with the restored one');
 }
 
-async function planFor(req: RestoreRequest, store: ObjectStore, signal: AbortSignal, log: Logger): Promise<Manifest[] | 'legacy'> {
+/** A legacy object has no manifest; this stands in for it in the authentication check's message. */
+function legacyStandIn(req: RestoreRequest): Manifest {
+  return { backup: req.backup, volume: req.volume } as Manifest;
+}
+
+async function planFor(req: RestoreRequest, store: ObjectStore, signal: AbortSignal, log: Logger, keys?: Keyring): Promise<Manifest[] | 'legacy'> {
   if (req.restoreAllIncrementalSnapshots) {
-    const cat = await listBackups(store, req.layout, { volume: req.volume, signal, log });
+    const cat = await listBackups(store, req.layout, { volume: req.volume, signal, log, keys });
     return planRestore(cat.backups, { backup: req.backup, volume: req.volume }, true);
   }
   try {
-    return [await readManifest(store, req.layout, req.backup, req.volume, signal)];
+    return [await readManifest(store, req.layout, req.backup, req.volume, signal, keys)];
   } catch (e) {
     if (!(e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND)) throw e;
     const dataKey = dataKeyFor(req.layout, req.backup, req.volume);
@@ -226,7 +244,7 @@ interface ReceiveContext {
   force: boolean;
   signal: AbortSignal;
   meter: ProgressMeter;
-  hasher: HasherFactory;
+  reader: ReadKeying;
   log: Logger;
 }
 
@@ -238,7 +256,8 @@ async function receiveOne(m: Manifest, req: RestoreRequest, deps: RestoreDeps, c
       manifest: m,
       window: req.transfer?.concurrency ?? DEFAULT_CONCURRENCY,
       rateLimitBytesPerSec: req.transfer?.rateLimitBytesPerSec,
-      hasher: c.hasher,
+      hasher: c.reader.hasher,
+      openPart: c.reader.openPart,
       meter: c.meter,
       signal: c.signal,
       log: c.log,

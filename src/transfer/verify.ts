@@ -3,8 +3,10 @@ import { ErrorCode, SnapstreamError, abortedError } from '../errors.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { DEFAULT_CONCURRENCY, type RunOptions } from './backup.js';
 import { downloadVerified } from './download-stream.js';
-import { loadHasher } from './hasher.js';
-import type { Manifest } from './manifest.js';
+import { type Manifest, storedSizeOf } from './manifest.js';
+import type { Keyring } from '../keys/keyring.js';
+import { requireAuthenticated } from '../keys/manifest-auth.js';
+import { readKeying } from '../keys/read-keying.js';
 import { ProgressMeter } from './progress.js';
 
 export interface VerifyResult {
@@ -22,7 +24,7 @@ export interface VerifyResult {
 export async function verifyBackup(
   store: ObjectStore,
   manifest: Manifest,
-  deps: { log: Logger; concurrency?: number },
+  deps: { log: Logger; concurrency?: number; keys?: Keyring; allowUnauthenticated?: boolean },
   opts: RunOptions = {},
 ): Promise<VerifyResult> {
   const controller = new AbortController();
@@ -33,11 +35,13 @@ export async function verifyBackup(
   meter.estimatedBytes = manifest.size;
   const started = Date.now();
   try {
+    requireAuthenticated([manifest], deps.keys, deps.allowUnauthenticated === true);
+    const reader = await readKeying(manifest, deps.keys, false);
     const info = await store.head(manifest.dataKey, { signal: controller.signal });
     if (!info) throw new SnapstreamError(ErrorCode.NOT_FOUND, `backup ${manifest.backup}: data object ${manifest.dataKey} is missing`);
-    if (info.size !== manifest.size) {
-      throw new SnapstreamError(ErrorCode.TRUNCATED, `backup ${manifest.backup}: data object is ${info.size} bytes, the manifest says ${manifest.size}`, {
-        details: { expected: manifest.size, actual: info.size },
+    if (info.size !== storedSizeOf(manifest)) {
+      throw new SnapstreamError(ErrorCode.TRUNCATED, `backup ${manifest.backup}: data object is ${info.size} bytes, the manifest says ${storedSizeOf(manifest)}`, {
+        details: { expected: storedSizeOf(manifest), actual: info.size },
       });
     }
     meter.setPhase('transfer');
@@ -45,7 +49,8 @@ export async function verifyBackup(
       store,
       manifest,
       window: deps.concurrency ?? DEFAULT_CONCURRENCY,
-      hasher: await loadHasher(),
+      hasher: reader.hasher,
+      openPart: reader.openPart,
       meter,
       signal: controller.signal,
       log: deps.log,

@@ -4,6 +4,7 @@ import { fmtBytes, progressReporter } from '../progress-bar.js';
 import { parseQuantityBytes } from '../../config/parse-quantity.js';
 import { parseSnapshotName, parseSnapshotShortName } from '../../zfs/names.js';
 import { runBackup } from '../../transfer/backup.js';
+import { KEY_FLAGS, KEY_HELP, keyringFor } from '../key-flags.js';
 
 export const BACKUP_HELP = `Usage: snapstream backup POOL/DATASET@SNAPSHOT --to LOCATION [options]
 
@@ -26,7 +27,7 @@ Options:
   --zfs-binary PATH      zfs command to run (default: zfs on PATH; env SNAPSTREAM_ZFS_BINARY)
   --allowed-pools LIST   comma-separated pools this command may touch (env SNAPSTREAM_ALLOWED_POOLS)
   --json                 print the manifest as JSON on stdout
-  -v, --verbose | -q, --quiet
+${KEY_HELP}  -v, --verbose | -q, --quiet
 `;
 
 export async function backupCommand(argv: string[]): Promise<number> {
@@ -44,6 +45,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
     'rate-limit': { type: 'string' },
     'stall-timeout': { type: 'string' },
     ...ZFS_FLAGS,
+    ...KEY_FLAGS,
   }, 1);
   if (p.values.help) {
     process.stdout.write(BACKUP_HELP);
@@ -64,6 +66,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
       from = parseSnapshotShortName(from);
     }
   }
+  const keys = await keyringFor(p);
   const log = loggerFor(p);
   const zfs = zfsFor(p, log);
   const store = await storeFor(loc, log);
@@ -92,7 +95,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
           stallTimeoutMs: stall === undefined ? undefined : stall * 1000,
         },
       },
-      { zfs, store, log },
+      { zfs, store, log, keys },
       { signal, onProgress: progress.onProgress },
     );
     progress.done();
@@ -102,7 +105,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
       process.stdout.write(
         `backed up ${m.dataset}@${m.snapshot} (${m.previousSnapshot ? 'incremental from @' + m.previousSnapshot : 'full'}) ` +
           `as backup ${m.backup}, volume ${m.volume}: ${fmtBytes(m.size)} in ${m.parts.length} parts, ` +
-          `${secs.toFixed(1)} s (${fmtBytes(m.size / Math.max(secs, 0.001))}/s), xxh64 ${m.streamHash}\n  -> ${m.dataKey} in ${store.describe()}\n`,
+          `${secs.toFixed(1)} s (${fmtBytes(m.size / Math.max(secs, 0.001))}/s), ${m.hash} ${m.streamHash}${keys.signer ? `, signed by ${keys.signer.keyId}` : ''}${m.encryption ? `, encrypted (key ${m.encryption.keyId})` : ''}\n  -> ${m.dataKey} in ${store.describe()}\n`,
       );
     }
     return 0;

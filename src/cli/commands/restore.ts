@@ -4,6 +4,7 @@ import { fmtBytes, progressReporter } from '../progress-bar.js';
 import { parseDatasetName } from '../../zfs/names.js';
 import { runRestore } from '../../transfer/restore.js';
 import { parseQuantityBytes } from '../../config/parse-quantity.js';
+import { KEY_FLAGS, KEY_HELP, keyringFor } from '../key-flags.js';
 
 export const RESTORE_HELP = `Usage: snapstream restore --from LOCATION --backup NAME --volume NAME --target POOL/DATASET [options]
 
@@ -23,7 +24,7 @@ Options:
   --concurrency N        ranged GETs in flight (default 4); memory ~ (N+1) x part size
   --rate-limit SIZE      average bytes per second into zfs recv, e.g. 100Mi
   --stall-timeout SECS   fail when nothing moved for this long (default 300, 0 = never)
-  --zfs-binary PATH, --allowed-pools LIST, --json, -v, -q
+${KEY_HELP}  --zfs-binary PATH, --allowed-pools LIST, --json, -v, -q
 `;
 
 export async function restoreCommand(argv: string[]): Promise<number> {
@@ -40,6 +41,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     'rate-limit': { type: 'string' },
     'stall-timeout': { type: 'string' },
     ...ZFS_FLAGS,
+    ...KEY_FLAGS,
   });
   if (p.values.help) {
     process.stdout.write(RESTORE_HELP);
@@ -53,6 +55,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const backup = required('restore', p, 'backup', 'the backup name (see "snapstream ls")');
   const volume = required('restore', p, 'volume', 'the volume name (see "snapstream ls")');
   const target = parseDatasetName(required('restore', p, 'target', 'the dataset to receive into'));
+  const keys = await keyringFor(p);
   const log = loggerFor(p);
   const zfs = zfsFor(p, log);
   const store = await storeFor(loc, log);
@@ -69,11 +72,12 @@ export async function restoreCommand(argv: string[]): Promise<number> {
         target,
         restoreAllIncrementalSnapshots: p.values.chain === true || behaviour?.restoreAllIncrementalSnapshots === true,
         allowUnverified: p.values['allow-unverified'] === true,
+        allowUnauthenticated: p.values['allow-unauthenticated'] === true,
         force: p.values.force === true,
         targetIp,
         transfer: { concurrency: int('restore', p, 'concurrency', 1, 64), rateLimitBytesPerSec: rate, stallTimeoutMs: stall === undefined ? undefined : stall * 1000 },
       },
-      { zfs, store, log },
+      { zfs, store, log, keys },
       { signal, onProgress: progress.onProgress },
     );
     progress.done();

@@ -1,0 +1,24 @@
+import type { HasherFactory } from '../transfer/hasher.js';
+import { loadHasher } from '../transfer/hasher.js';
+import type { Manifest, ManifestPart } from '../transfer/manifest.js';
+import type { Keyring } from './keyring.js';
+import { PartCipher } from './part-cipher.js';
+import { sha256Hasher } from './sha256-hasher.js';
+
+/** What downloadVerified needs to read one backup: its hasher, and for encrypted ones the decryption. */
+export interface ReadKeying {
+  hasher: HasherFactory;
+  openPart?: (part: ManifestPart, stored: Buffer) => Buffer;
+}
+
+/**
+ * Prepares reading `m`. `needPlaintext` (restore, cat) requires the master key of an encrypted backup
+ * and fails here, before any part is fetched, when it is missing or another key; verify passes false
+ * and then checks the stored bytes' hashes without decrypting when no master key is configured.
+ */
+export async function readKeying(m: Manifest, keys: Keyring | undefined, needPlaintext: boolean): Promise<ReadKeying> {
+  const hasher = m.hash === 'sha256' ? sha256Hasher : await loadHasher();
+  if (!m.encryption || (!needPlaintext && !keys?.master)) return { hasher };
+  const cipher = PartCipher.open(keys, m.encryption, m.dataKey, m.backup);
+  return { hasher, openPart: (p, stored) => cipher.open(p.n, stored, m.backup) };
+}
