@@ -110,7 +110,7 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
 
   /** The part buffer is full: record it, hand it to the store, and wait for the next buffer. */
   const nextPart = async (): Promise<void> => {
-    parts.push({ n, offset, size: fill, xxh64: partHasher.digestHex() });
+    parts.push(partRecord(o.hasher, n, offset, fill, partHasher.digestHex()));
     await dispatch(n, offset, buf);
     offset += fill;
     n++;
@@ -164,7 +164,7 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
     // The last part may be short; a zero-length stream still yields one (empty) part so the object exists.
     if (fill > 0 || n === 1) {
       const last = buf.subarray(0, fill);
-      parts.push({ n, offset, size: fill, xxh64: partHasher.digestHex() });
+      parts.push(partRecord(o.hasher, n, offset, fill, partHasher.digestHex()));
       await dispatch(n, offset, last);
       offset += fill;
     } else {
@@ -331,6 +331,11 @@ const EMPTY: Uint8Array = EMPTY_BUF;
 
 function acquire(pool: BufferPool, size: number, o: UploadStreamOptions): Promise<Buffer> {
   return pool.acquire(size, o.signal);
+}
+
+/** The manifest entry of a part, its digest under the hasher's own name (xxh64 or sha256). */
+function partRecord(h: HasherFactory, n: number, offset: number, size: number, digest: string): ManifestPart {
+  return h.algorithm === 'sha256' ? { n, offset, size, sha256: digest } : { n, offset, size, xxh64: digest };
 }
 
 export function assertPartsCover(parts: ManifestPart[], size: number): void {
