@@ -16,6 +16,7 @@ import { runMeasured, run } from './lib/measure.mjs';
 import { markdown, ratiosAndTargets, summarize, svgChart } from './lib/report.mjs';
 import { ensureS3, ensureZfs, fmtSize, log, makePool, sizeLabel, streamFacts, teardown, zfsDaemonPid } from './lib/setup.mjs';
 import { hashCostContenders, hashCostTarget } from './lib/hash-cost.mjs';
+import { keyCostContenders } from './lib/key-cost.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -80,7 +81,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-const all = [...allContenders({ repoDir, node: process.execPath, ssExtraArgs }), ...hashCostContenders({ repoDir, node: process.execPath })];
+const all = [...allContenders({ repoDir, node: process.execPath, ssExtraArgs }), ...hashCostContenders({ repoDir, node: process.execPath }), ...keyCostContenders({ repoDir, node: process.execPath })];
 const selected = all.filter((c) => (!only || only.includes(c.id)) && !skip.includes(c.id));
 if (only) for (const id of only) if (!all.some((c) => c.id === id)) throw new Error(`--only: no contender ${id}; known: ${all.map((c) => c.id).join(', ')}`);
 const preload = pathToFileURL(path.join(here, 'lib', 'rusage-preload.mjs')).href;
