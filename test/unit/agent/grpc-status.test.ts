@@ -25,6 +25,9 @@ describe('error -> gRPC status', () => {
       RESOURCE_EXHAUSTED: grpc.status.RESOURCE_EXHAUSTED,
       UNAVAILABLE: grpc.status.UNAVAILABLE,
       INTERNAL: grpc.status.INTERNAL,
+      UNAUTHENTICATED: grpc.status.FAILED_PRECONDITION,
+      SIGNATURE_INVALID: grpc.status.DATA_LOSS,
+      DECRYPTION_FAILED: grpc.status.FAILED_PRECONDITION,
     };
     expect(Object.keys(expected).sort()).toEqual(Object.values(ErrorCode).sort());
     for (const [code, status] of Object.entries(expected)) expect(grpcCodeFor(code), code).toBe(status);
