@@ -152,7 +152,7 @@ describe.skipIf(!needs('zfs', SERVER))(`authenticated and encrypted backups (zfs
     expect(backupCli('tamper', ds, '--signing-key', k.sign).code).toBe(0);
     const dataKey = dataKeyFor(t.loc.layout, 'tamper', 'v');
     const obj = await streamToBuffer(await t.store.get(dataKey));
-    obj[5 * MiB + 100] ^= 0xff; // in part 2
+    obj[5 * MiB + 100]! ^= 0xff; // in part 2
     await t.store.put(dataKey, obj);
     const r = await restoreLib('tamper', [k.pub]);
     expect(r.err).toMatchObject({ code: 'INTEGRITY_MISMATCH' });
@@ -233,7 +233,7 @@ describe.skipIf(!needs('zfs', SERVER))(`authenticated and encrypted backups (zfs
     expect(backupCli('enc2', ds, '--encryption-key', k.enc).code).toBe(0);
     const dataKey = dataKeyFor(t.loc.layout, 'enc2', 'v');
     const obj = await streamToBuffer(await t.store.get(dataKey));
-    obj[obj.length - 20] ^= 1; // the last part
+    obj[obj.length - 20]! ^= 1; // the last part
     await t.store.put(dataKey, obj);
     const into = target();
     const code = await catIntoZfsRecv(['--from', t.url, '--backup', 'enc2', '--volume', 'v', '--encryption-key', k.enc], into);

@@ -204,7 +204,7 @@ describe('keyed pipelines (memory store)', () => {
     expect((await read(store, m, { trusted: new Map() }, false)).length).toBe(obj.length);
     await expect(readKeying(m, { trusted: new Map() }, true)).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
     // one flipped stored byte: the part hash catches it before decryption
-    obj[300 * KiB] ^= 1;
+    obj[300 * KiB]! ^= 1;
     await expect(read(store, m, keys)).rejects.toMatchObject({ code: 'INTEGRITY_MISMATCH' });
   });
 
