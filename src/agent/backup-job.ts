@@ -88,7 +88,8 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
   try {
     const plan = planParts({ limits: store.limits, estimatedBytes: estimate?.bytes, partSize: transfer.partSize });
     // The core holds (concurrency + 1) part buffers: the one being filled and the ones uploading.
-    const memoryBytes = (transfer.concurrency + 1) * largestPartFor(plan, estimate?.bytes) + JOB_OVERHEAD_BYTES;
+    // Encrypting holds each in-flight part twice (plaintext buffer and its sealed copy).
+    const memoryBytes = (transfer.concurrency + 1) * largestPartFor(plan, estimate?.bytes) * (ctx.keys?.master ? 2 : 1) + JOB_OVERHEAD_BYTES;
     const spec: JobSpec = {
       kind: 'backup',
       key,

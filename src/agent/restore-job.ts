@@ -42,7 +42,8 @@ export interface VerifyMsg {
 /** Memory of a download: (window + 1) buffers of the largest part. */
 function downloadMemory(manifest: Manifest | undefined, window: number): number {
   const largest = manifest ? Math.max(DEFAULT_PART_SIZE, ...manifest.parts.map((p) => p.size)) : DEFAULT_PART_SIZE;
-  return (window + 1) * largest + JOB_OVERHEAD_BYTES;
+  // An encrypted part is held twice while it is decrypted (stored bytes and plaintext).
+  return (window + 1) * largest * (manifest?.encryption ? 2 : 1) + JOB_OVERHEAD_BYTES;
 }
 
 async function withStore<T>(ctx: AgentContext, store: ObjectStore, f: () => Promise<T>): Promise<T> {
