@@ -1,3 +1,4 @@
+import { authOf } from '../keys/manifest-auth.js';
 import type * as grpc from '@grpc/grpc-js';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { deleteBackup, listBackups, readManifest } from '../transfer/catalog.js';
@@ -51,7 +52,13 @@ function manifestToProto(m: Manifest): Record<string, unknown> {
     parts: m.parts.length,
     started: timestamp(new Date(m.startedAt)),
     finished: timestamp(new Date(m.finishedAt)),
+    ...authToProto(m),
   };
+}
+
+function authToProto(m: Manifest): Record<string, unknown> {
+  const a = authOf(m);
+  return { authentication: a.state, signingKeyId: 'keyId' in a ? a.keyId : '', hashAlgorithm: m.hash, encrypted: m.encryption !== undefined };
 }
 
 /** The snapstream.v1.Agent handlers. Every error leaves through toGrpcError (one mapping). */
