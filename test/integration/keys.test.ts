@@ -65,6 +65,8 @@ describe.skipIf(!needs('zfs', SERVER))(`authenticated and encrypted backups (zfs
     t = await makeLocation(KIND);
     keyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'snapstream-keys-'));
     recvLog = path.join(keyDir, 'recv.log');
+    // Read by test/helpers/recording-zfs.sh, which every restore below that asserts "no recv" uses.
+    process.env.RECV_LOG = recvLog;
     for (const d of ['a', 'b']) {
       await fs.mkdir(path.join(keyDir, d));
       const r = cli('keygen', '--out', path.join(keyDir, d));
@@ -116,7 +118,6 @@ describe.skipIf(!needs('zfs', SERVER))(`authenticated and encrypted backups (zfs
     const mkey = manifestKeyFor(dataKeyFor(t.loc.layout, 'forged', 'v'));
     await t.store.delete(mkey);
     expect(backupCli('forged', evil).code).toBe(0);
-    process.env.RECV_LOG = recvLog;
     const r = await restoreLib('forged', [k.pub]);
     expect(r.err).toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(r.dataGets).toBe(0);
@@ -240,6 +241,38 @@ describe.skipIf(!needs('zfs', SERVER))(`authenticated and encrypted backups (zfs
     expect(code.cat).toBe(3);
     expect(code.recv).not.toBe(0);
     expect(await zfs.exists(into)).toBe(false);
+  });
+
+  it('a signed chain restores with --chain; an unsigned manifest planted for its base stops it before any byte moves', async () => {
+    const mp = await mountpointOf(zfs, ds);
+    await fs.writeFile(path.join(mp, 'second.txt'), 'second snapshot\n');
+    await zfs.snapshot(ds, parseSnapshotShortName('s2'));
+    const d2 = await treeDigest(mp);
+    backupCli('c1', ds, '--signing-key', k.sign);
+    const r2 = cli('backup', `${ds}@s2`, '--from', 's1', '--to', t.url, '--backup', 'c2', '--volume', 'v', '--previous-backup', 'c1', '--part-size', '5Mi', '-q', '--signing-key', k.sign);
+    expect(r2.code).toBe(0);
+    const into = target();
+    const ok = cli('restore', '--from', t.url, '--backup', 'c2', '--volume', 'v', '--target', into, '--chain', '--trusted-key', k.pub);
+    expect(ok.err).not.toMatch(/error/i);
+    expect(ok.code).toBe(0);
+    expect(await treeDigest(await mountpointOf(zfs, into))).toBe(d2);
+    // The attacker replaces the base's signed envelope by its inner manifest, unsigned.
+    const key = manifestKeyFor(dataKeyFor(t.loc.layout, 'c1', 'v'));
+    const env = JSON.parse((await streamToBuffer(await t.store.get(key))).toString());
+    await t.store.put(key, Buffer.from(env.manifest));
+    const keys = await loadKeyring({ trustedKeyFiles: [k.pub] });
+    const store = countingStore(t.store);
+    const into2 = target();
+    await fs.rm(recvLog, { force: true });
+    const err = await runRestore(
+      { backup: 'c2', volume: 'v', layout: t.loc.layout, target: into2, restoreAllIncrementalSnapshots: true },
+      { zfs: makeZfs(RECORDING_ZFS), store, log: silentLog, keys },
+    ).then(() => undefined, (e: { code: string; message: string }) => e);
+    expect(err).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(err!.message).toMatch(/backup c1 of volume v has no signature/);
+    expect(store.dataGets).toBe(0);
+    expect(await fs.readFile(recvLog, 'utf8').then(() => true, () => false)).toBe(false);
+    expect(await zfs.exists(into2)).toBe(false);
   });
 
   it('rotation: a backup signed with the old key verifies while that key is trusted, and fails after removing it', async () => {
