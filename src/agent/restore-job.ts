@@ -1,3 +1,4 @@
+import { requireAuthenticated } from '../keys/manifest-auth.js';
 import { isIP } from 'node:net';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -93,6 +94,8 @@ export async function prepareRestore(msg: RestoreMsg, ctx: AgentContext, signal:
     } catch (e) {
       if (!(msg.allowUnverified && e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND)) throw e;
     }
+    // Refused as the RPC's own error, before a job exists (runRestore checks the whole chain again).
+    if (manifest) requireAuthenticated([manifest], ctx.keys, ctx.config.keys?.allowUnauthenticated === true);
     const spec: JobSpec = {
       kind: 'restore',
       key,
@@ -145,6 +148,7 @@ export async function prepareVerify(msg: VerifyMsg, ctx: AgentContext, signal: A
   const store = await ctx.openStore(location.config);
   return withStore(ctx, store, async () => {
     const manifest = await readManifest(store, location.config.layout, backup, volume, signal, ctx.keys);
+    requireAuthenticated([manifest], ctx.keys, ctx.config.keys?.allowUnauthenticated === true);
     const spec: JobSpec = {
       kind: 'verify',
       key: joined ? `${key}:${Date.now()}` : key,
