@@ -45,6 +45,20 @@ export function authLabel(a: ManifestAuth): string {
 }
 
 /**
+ * An object without a manifest (stock plugin) has nothing that could be signed: with trusted keys it
+ * is refused like an unsigned backup, unless the caller accepts unauthenticated backups.
+ */
+export function requireAuthenticatedLegacy(backup: string, volume: string, keys: Keyring | undefined, allowUnauthenticated: boolean): void {
+  if (!requiresAuthentication(keys) || allowUnauthenticated) return;
+  throw new SnapstreamError(
+    ErrorCode.UNAUTHENTICATED,
+    `backup ${backup} of volume ${volume} has no manifest, so no signature; refusing it because trusted keys are configured. ` +
+      'Accept it anyway only if you know where it came from: --allow-unauthenticated (allowUnauthenticated)',
+    { details: { backup, volume, auth: 'unsigned' } },
+  );
+}
+
+/**
  * The gate in front of every reader that moves bytes (verify, restore, cat): with trusted keys
  * configured, each manifest must be signed by one of them, unless the caller explicitly accepts
  * unauthenticated backups. Runs before any part is fetched.

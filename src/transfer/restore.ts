@@ -16,8 +16,7 @@ import { dataKeyFor } from './layout.js';
 import { type Manifest, isIncremental, storedSizeOf } from './manifest.js';
 import { ProgressMeter } from './progress.js';
 import type { Keyring } from '../keys/keyring.js';
-import { requiresAuthentication } from '../keys/keyring.js';
-import { requireAuthenticated } from '../keys/manifest-auth.js';
+import { requireAuthenticated, requireAuthenticatedLegacy } from '../keys/manifest-auth.js';
 import { type ReadKeying, readKeying } from '../keys/read-keying.js';
 
 export interface RestoreRequest {
@@ -84,11 +83,8 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
     const existed = await zfs.exists(req.target, undefined, signal);
     const plan = await planFor(req, store, signal, log, deps.keys);
     // Authentication and keys first: not one byte of a forged or undecryptable backup is fetched.
-    if (plan === 'legacy') {
-      if (requiresAuthentication(deps.keys) && !req.allowUnauthenticated) requireAuthenticated([legacyStandIn(req)], deps.keys, false);
-    } else {
-      requireAuthenticated(plan, deps.keys, req.allowUnauthenticated === true);
-    }
+    if (plan === 'legacy') requireAuthenticatedLegacy(req.backup, req.volume, deps.keys, req.allowUnauthenticated === true);
+    else requireAuthenticated(plan, deps.keys, req.allowUnauthenticated === true);
     const readers = plan === 'legacy' ? [] : await Promise.all(plan.map((m) => readKeying(m, deps.keys, true)));
     if (plan !== 'legacy') await checkTarget(req, plan, existed, zfs, signal);
     else if (existed && !req.force) throw targetExists(req.target);
@@ -171,11 +167,6 @@ async function swapIn(zfs: Zfs, staging: DatasetName, target: DatasetName, signa
     );
   }
   log.info({ target }, 'replaced the existing dataset with the restored one');
-}
-
-/** A legacy object has no manifest; this stands in for it in the authentication check's message. */
-function legacyStandIn(req: RestoreRequest): Manifest {
-  return { backup: req.backup, volume: req.volume } as Manifest;
 }
 
 async function planFor(req: RestoreRequest, store: ObjectStore, signal: AbortSignal, log: Logger, keys?: Keyring): Promise<Manifest[] | 'legacy'> {

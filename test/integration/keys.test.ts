@@ -193,6 +193,13 @@ describe.skipIf(!needs('zfs', SERVER))(`authenticated and encrypted backups (zfs
     // Without keys the legacy plain stream holds the marker: the control for the encrypted check below.
     const plain = await streamToBuffer(await t.store.get(dataKeyFor(t.loc.layout, 'legacy', 'v')));
     expect(plain.includes(Buffer.from(MARKER))).toBe(true);
+    // An object with no manifest at all (stock plugin) is refused too, even with --allow-unverified.
+    await t.store.put(dataKeyFor(t.loc.layout, 'nomanifest', 'v'), plain);
+    const into2 = target();
+    const lg = cli('restore', '--from', t.url, '--backup', 'nomanifest', '--volume', 'v', '--target', into2, '--allow-unverified', '--trusted-key', k.pub);
+    expect(lg.code).toBe(3);
+    expect(lg.err).toMatch(/UNAUTHENTICATED: backup nomanifest of volume v has no manifest/);
+    expect(await zfs.exists(into2)).toBe(false);
   });
 
   it('encrypted + signed: round trip bytes-equal, no plaintext in the object, cat | stock zfs recv, wrong key refused', async () => {
