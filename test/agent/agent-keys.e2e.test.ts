@@ -52,6 +52,7 @@ describe.skipIf(!needs('zfs'))('agent with backup keys', () => {
         'metricsListen: ""',
         'insecurePlaintext: true',
         `allowedPools: [${root}]`,
+        `allowedLocations: ['${url}']`,
         'keys:',
         `  trustedKeyFiles: [${path.join(dir, 'signing.pub.pem')}]`,
         '',
@@ -96,6 +97,6 @@ describe.skipIf(!needs('zfs'))('agent with backup keys', () => {
   it('does not start with a key file that is not a regular file', async () => {
     const config = path.join(dir, 'bad.yaml');
     await fs.writeFile(config, ['listen: 127.0.0.1:0', 'metricsListen: ""', 'insecurePlaintext: true', `allowedPools: [${root}]`, 'keys:', '  trustedKeyFiles: [/dev/zero]', ''].join('\n'));
-    await expect(startAgentProcess(['--config', config])).rejects.toThrow(/trusted key file "\/dev\/zero" is not a regular file/);
+    await expect(startAgentProcess(['--config', config])).rejects.toThrow(/trusted key file \/dev\/zero is a device, not a regular file/);
   });
 });

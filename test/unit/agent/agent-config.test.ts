@@ -7,11 +7,11 @@ const clients = [{ identity: 'cn:op', role: 'operator' }];
 
 describe('buildAgentConfig', () => {
   it('takes backup keys from its own config only: absolute paths, known keys', () => {
-    const c = buildAgentConfig({ tls, allowedPools: ['tank'], keys: { signingKeyFile: '/k/s.pem', trustedKeyFiles: ['/k/a.pub', '/k/b.pub'], encryptionKeyFile: '/k/e.key' } });
+    const c = buildAgentConfig({ tls, clients, allowedPools: ['tank'], keys: { signingKeyFile: '/k/s.pem', trustedKeyFiles: ['/k/a.pub', '/k/b.pub'], encryptionKeyFile: '/k/e.key' } });
     expect(c.keys).toEqual({ signingKeyFile: '/k/s.pem', trustedKeyFiles: ['/k/a.pub', '/k/b.pub'], encryptionKeyFile: '/k/e.key', allowUnauthenticated: false });
-    expect(() => buildAgentConfig({ tls, allowedPools: ['tank'], keys: { signingKeyFile: 'rel.pem' } })).toThrow(/keys.signingKeyFile.*absolute path/);
-    expect(() => buildAgentConfig({ tls, allowedPools: ['tank'], keys: { signingKey: '/x' } })).toThrow(/unknown config key keys.signingKey/);
-    expect(() => buildAgentConfig({ tls, allowedPools: ['tank'], keys: { trustedKeyFiles: '/x' } })).toThrow(/keys.trustedKeyFiles/);
+    expect(() => buildAgentConfig({ tls, clients, allowedPools: ['tank'], keys: { signingKeyFile: 'rel.pem' } })).toThrow(/keys.signingKeyFile.*absolute path/);
+    expect(() => buildAgentConfig({ tls, clients, allowedPools: ['tank'], keys: { signingKey: '/x' } })).toThrow(/unknown config key keys.signingKey/);
+    expect(() => buildAgentConfig({ tls, clients, allowedPools: ['tank'], keys: { trustedKeyFiles: '/x' } })).toThrow(/keys.trustedKeyFiles/);
   });
 
   it('accepts mTLS on any address with allowed pools, and fills defaults', () => {
