@@ -3,11 +3,12 @@ import { ErrorCode, SnapstreamError } from '../errors.js';
 
 /**
  * Reads a key, certificate or credentials file, but only if it is a regular file of at most
- * `maxBytes` bytes. The agent is root: a path that names /dev/zero, a FIFO, /proc/kcore or a symlink
- * swapped in by a local user must fail fast and cheaply, never block the event loop or fill memory.
+ * `maxBytes` bytes. The agent is root: a path that names /dev/zero, a FIFO or /proc/kcore must fail
+ * fast and cheaply, never block the event loop or fill memory.
  *
- * - O_NOFOLLOW: the last component may not be a symlink (the kubelet's Secret mounts use symlinks
- *   in the *directory* (`..data/`), which still resolve; only a link at the file itself is refused).
+ * - Links are followed: a Kubernetes Secret volume presents every key as one
+ *   (`tls.key -> ..data/tls.key`), and these paths come from the agent's own configuration, never
+ *   from a request. What the link leads to is what is checked, on the open descriptor.
  * - O_NONBLOCK: opening a FIFO without a writer returns at once instead of hanging.
  * - fstat on the open descriptor, so what is checked is what is read (no check-then-open race).
  * - at most maxBytes + 1 bytes are ever read, even if the file grows while we read it.
@@ -21,10 +22,10 @@ export async function readCappedRegularFile(path: string, maxBytes: number, what
   if (typeof path !== 'string' || path === '' || path.includes('\0')) fail('is not a usable path', 'give the absolute path of the file');
   let fh: fsp.FileHandle;
   try {
-    fh = await fsp.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0));
+    fh = await fsp.open(path, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'ELOOP' || code === 'EMLINK') return fail('is a symbolic link', 'point the setting at the file itself, not at a link');
+    if (code === 'ELOOP') return fail('is a loop of symbolic links', 'point the setting at a regular file');
     if (code === 'ENOENT') return fail('does not exist (ENOENT)', 'mount the file there (e.g. from a Secret) or fix the path');
     if (code === 'EACCES' || code === 'EPERM') return fail(`cannot be opened (${code})`, 'make it readable by the agent');
     return fail(`cannot be opened (${code})`, 'give a readable regular file');

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,17 +26,24 @@ describe('readCappedRegularFile', () => {
     expect((await refusal(p, SECRET.length - 1)).message).toMatch(/above the \d+-byte limit/);
   });
 
-  it('refuses devices, FIFOs, directories and symlinks without reading or blocking, naming the setting and file', async () => {
+  it('follows a Kubernetes Secret volume link (key -> ..data/key) to the regular file behind it', async () => {
+    mkdirSync(path.join(dir, '..2026_12_01'), { recursive: true });
+    writeFileSync(path.join(dir, '..2026_12_01', 'sec.pem'), SECRET);
+    symlinkSync('..2026_12_01', path.join(dir, '..data'));
+    symlinkSync('..data/sec.pem', path.join(dir, 'sec.pem'));
+    expect((await readCappedRegularFile(path.join(dir, 'sec.pem'), 1024, 'x')).toString()).toBe(SECRET);
+  });
+
+  it('refuses devices, FIFOs, directories and links to them without reading or blocking, naming the setting and file', async () => {
     const fifo = path.join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
     const link = path.join(dir, 'link.pem');
-    writeFileSync(path.join(dir, 'target.pem'), SECRET);
-    symlinkSync(path.join(dir, 'target.pem'), link);
+    symlinkSync('/dev/zero', link);
     const cases: [string, RegExp][] = [
       ['/dev/zero', /is a device, not a regular file/],
       [fifo, /is a FIFO, not a regular file/],
       [dir, /is a directory/],
-      [link, /is a symbolic link/],
+      [link, /is a device, not a regular file/],
       [path.join(dir, 'absent'), /does not exist \(ENOENT\)/],
     ];
     for (const [p, re] of cases) {
