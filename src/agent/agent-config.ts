@@ -33,6 +33,8 @@ export interface AgentConfig {
   /** Explicit opt-out for development: allow every pool. */
   allowAnyPool: boolean;
   zfsBinary: string;
+  /** The zpool command (Inventory reads pool health with it). */
+  zpoolBinary: string;
   maxConcurrentJobs: number;
   memoryBudgetBytes: number;
   maxQueuedJobs: number;
@@ -76,6 +78,7 @@ export const DEFAULT_CONFIG: AgentConfig = {
   allowedPools: [],
   allowAnyPool: false,
   zfsBinary: 'zfs',
+  zpoolBinary: 'zpool',
   maxConcurrentJobs: 2,
   memoryBudgetBytes: 256 * 1024 * 1024,
   maxQueuedJobs: 16,
@@ -163,6 +166,7 @@ export function buildAgentConfig(raw: Record<string, unknown>): AgentConfig {
       : str(r.allowedPools, 'allowedPools').split(',').map((s) => s.trim()).filter(Boolean),
     allowAnyPool: bool(r.allowAnyPool, 'allowAnyPool'),
     zfsBinary: str(r.zfsBinary, 'zfsBinary'),
+    zpoolBinary: str(r.zpoolBinary, 'zpoolBinary'),
     maxConcurrentJobs: int(r.maxConcurrentJobs, 'maxConcurrentJobs', 1, 64),
     memoryBudgetBytes: parseBytes(r.memoryBudgetBytes, 'memoryBudgetBytes'),
     maxQueuedJobs: int(r.maxQueuedJobs, 'maxQueuedJobs', 0, 10_000),

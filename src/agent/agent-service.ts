@@ -9,6 +9,7 @@ import type { AgentContext } from './agent-context.js';
 import { redactConfigMap, redactUrl } from './agent-logger.js';
 import { type BackupMsg, type Prepared, prepareBackup } from './backup-job.js';
 import { toGrpcError } from './grpc-status.js';
+import { type InventoryMsg, inventory } from './inventory.js';
 import { jobToProto, phaseFromProto, timestamp } from './job-to-proto.js';
 import { isTerminal, type JobState } from './jobs/job-types.js';
 import { type LocationMsg, resolveLocation } from './request-location.js';
@@ -53,6 +54,7 @@ function manifestToProto(m: Manifest): Record<string, unknown> {
     started: timestamp(new Date(m.startedAt)),
     finished: timestamp(new Date(m.finishedAt)),
     ...authToProto(m),
+    node: m.node ?? '',
   };
 }
 
@@ -238,5 +240,8 @@ export function agentService(ctx: AgentContext): Record<string, Unary | Streamin
         call.emit('error', toGrpcError(e));
       }
     }) as Streaming,
+
+    // --- h14-cluster ---
+    Inventory: unary<InventoryMsg & Record<string, unknown>>('Inventory', (req, signal) => inventory(req, ctx, signal), true),
   };
 }

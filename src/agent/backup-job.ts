@@ -110,6 +110,7 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
               volume,
               previousBackup: prev,
               layout: location.config.layout,
+              ...(ctx.config.nodeName ? { node: ctx.config.nodeName } : {}),
               transfer: {
                 ...(transfer.partSize !== undefined ? { partSize: transfer.partSize } : {}),
                 concurrency: transfer.concurrency,

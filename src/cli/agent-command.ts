@@ -26,6 +26,7 @@ Flags override the YAML config file's keys (shown in brackets):
                              (operator or reader); repeatable [clients]
   --allow-any-client         development only: any CA-signed client certificate is an operator [allowAnyClient]
   --zfs-binary PATH          zfs command [zfsBinary] (default zfs)
+  --zpool-binary PATH        zpool command, for Inventory's pool health [zpoolBinary] (default zpool)
   --max-concurrent-jobs N    [maxConcurrentJobs] (default 2)
   --memory-budget SIZE       memory all jobs may reserve together [memoryBudgetBytes] (default 256Mi)
   --max-queued-jobs N        [maxQueuedJobs] (default 16)
@@ -55,6 +56,7 @@ const FLAGS = {
   'allow-client': { type: 'string', multiple: true },
   'allow-any-client': { type: 'boolean' },
   'zfs-binary': { type: 'string' },
+  'zpool-binary': { type: 'string' },
   'max-concurrent-jobs': { type: 'string' },
   'memory-budget': { type: 'string' },
   'max-queued-jobs': { type: 'string' },
@@ -79,6 +81,7 @@ const FLAG_TO_KEY: Record<string, string> = {
   'allow-client': 'clients',
   'allow-any-client': 'allowAnyClient',
   'zfs-binary': 'zfsBinary',
+  'zpool-binary': 'zpoolBinary',
   'max-concurrent-jobs': 'maxConcurrentJobs',
   'memory-budget': 'memoryBudgetBytes',
   'max-queued-jobs': 'maxQueuedJobs',

@@ -140,6 +140,16 @@ export interface ClusterBackupRequest {
   disableIncrementalBackups: boolean;
   /** VolumeSnapshotLocation config (spec.config) sent to the agent. */
   location: Record<string, string>;
+  /** Optional TransferOptions for the job (rate limit, concurrency, ...). */
+  transfer?: TransferSettings;
+}
+
+/** proto TransferOptions, camelCase. */
+export interface TransferSettings {
+  rateLimitBytesPerSec?: number;
+  concurrency?: number;
+  partSizeBytes?: number;
+  stallTimeoutSeconds?: number;
 }
 
 export interface BackupAttempt {
@@ -187,6 +197,7 @@ export interface ClusterRestoreRequest {
   /** autoSetTargetIP: set io.openebs:targetip on every restored replica. */
   targetIp?: string;
   location: Record<string, string>;
+  transfer?: TransferSettings;
 }
 
 export interface ReplicaRestoreResult {

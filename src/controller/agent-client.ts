@@ -30,6 +30,8 @@ export interface AgentBackupRequest {
   disableIncrementalBackups: boolean;
   /** VolumeSnapshotLocation spec.config. */
   location: Record<string, string>;
+  /** Optional TransferOptions (proto field names, camelCase). */
+  transfer?: { rateLimitBytesPerSec?: number; concurrency?: number; partSizeBytes?: number; stallTimeoutSeconds?: number };
 }
 
 export interface AgentRestoreRequest {

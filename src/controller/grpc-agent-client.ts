@@ -56,11 +56,11 @@ export class GrpcAgentClient implements AgentClient {
     this.timeoutMs = opts.callTimeoutMs ?? 60_000;
   }
 
-  private call<T>(method: string, req: unknown, signal?: AbortSignal): Promise<T> {
+  private call<T>(method: string, req: unknown, signal?: AbortSignal, timeoutMs = this.timeoutMs): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (signal?.aborted) return reject(abortedError(signal));
       const fn = this.client[method]!;
-      const c = fn.call(this.client, req, new grpc.Metadata(), { deadline: Date.now() + this.timeoutMs }, (e, r) => {
+      const c = fn.call(this.client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (e, r) => {
         signal?.removeEventListener('abort', onAbort);
         if (e) reject(signal?.aborted ? abortedError(signal) : fromGrpcError(e, method));
         else resolve(r as T);
@@ -95,6 +95,7 @@ export class GrpcAgentClient implements AgentClient {
         disableIncrementalBackups: req.disableIncrementalBackups,
         dataset: req.dataset,
         location: { vsl: { config: req.location } },
+        ...(req.transfer ? { transfer: req.transfer } : {}),
       },
       signal,
     );
@@ -158,7 +159,49 @@ export class GrpcAgentClient implements AgentClient {
     });
   }
 
+  // --- h14-cluster: calls the cluster module needs (src/cluster) ---
+
+  /** The job's phase, with a short deadline: the cluster's liveness probe of a node running a job. */
+  async jobPhase(jobId: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+    const j = await this.call<{ phase: string }>('GetJob', { jobId }, signal, timeoutMs);
+    return j.phase;
+  }
+
+  /** Snapshots of a dataset with their guids, oldest first. */
+  async listSnapshotInfos(dataset: string, signal?: AbortSignal): Promise<{ name: string; guid: string }[]> {
+    const r = await this.call<{ snapshots: { name: string; guid: string }[] }>('ListSnapshots', { dataset }, signal);
+    return r.snapshots.map((s) => ({ name: s.name, guid: s.guid }));
+  }
+
+  /** Cancels a job (best effort from the caller's point of view). */
+  async cancelJob(jobId: string, timeoutMs: number): Promise<void> {
+    await this.call('CancelJob', { jobId }, undefined, timeoutMs);
+  }
+
+  /** One page of the agent's Inventory (see proto InventoryRequest). */
+  inventoryPage(page: { maxDatasets?: number; pageToken?: string }, signal?: AbortSignal): Promise<InventoryPage> {
+    return this.call<InventoryPage>('Inventory', { maxDatasets: page.maxDatasets ?? 0, pageToken: page.pageToken ?? '' }, signal);
+  }
+
+  listBackups(location: Record<string, string>, volume: string, signal?: AbortSignal): Promise<{ backups: Record<string, unknown>[] }> {
+    return this.call('ListBackups', { location: { vsl: { config: location } }, volumeName: volume }, signal);
+  }
+
+  async deleteBackup(location: Record<string, string>, backup: string, volume: string, signal?: AbortSignal): Promise<boolean> {
+    const r = await this.call<{ deleted: boolean }>('DeleteBackup', { location: { vsl: { config: location } }, backupName: backup, volumeName: volume }, signal);
+    return r.deleted;
+  }
+
   close(): void {
     this.client.close();
   }
+}
+
+/** InventoryResponse as proto-loader decodes it. */
+export interface InventoryPage {
+  node: string;
+  pools: { name: string; health: string }[];
+  datasets: { name: string; type: string; guid: string; snapshots: { name: string; guid: string }[]; snapshotsTruncated: boolean }[];
+  nextPageToken: string;
+  allowedPools: string[];
 }

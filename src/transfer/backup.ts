@@ -44,6 +44,8 @@ export interface BackupRequest {
   previousBackup?: string;
   layout: Layout;
   transfer?: TransferOptions;
+  /** Node that sends the stream (the agent's nodeName), recorded in the manifest. */
+  node?: string;
 }
 
 export interface BackupDeps {
@@ -177,6 +179,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
         finishedAt: new Date().toISOString(),
         agent: { name: 'snapstream', version: VERSION },
         sendArgs,
+        ...(req.node ? { node: req.node } : {}),
       };
       await store.put(manifestKey, keying.serialize(manifest), { signal, contentType: 'application/json' });
       meter.setPhase('done');

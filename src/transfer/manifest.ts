@@ -80,6 +80,11 @@ export interface Manifest {
   agent: { name: 'snapstream'; version: string };
   /** The zfs arguments that produced the stream, for audit. */
   sendArgs: string[];
+  /**
+   * Node (agent nodeName) that sent the stream. Optional: manifests written before it existed, and
+   * CLI backups, have none; readers that do not know it ignore it (the format version stays 1).
+   */
+  node?: string;
 }
 
 export function isIncremental(m: Pick<Manifest, 'previousSnapshot'>): boolean {
@@ -199,7 +204,14 @@ export function parseManifest(bytes: Buffer, where: string): Manifest {
     if (!DIGITS.test(v)) bad(`"${k}" must be a decimal string`);
     return v;
   };
+  let node: string | undefined;
+  if (o.node !== undefined) {
+    node = str('node', 253);
+    // A Kubernetes node name (DNS subdomain) or any short printable name; never control characters.
+    if (!/^[A-Za-z0-9._:-]*$/.test(node)) bad('"node" may only contain letters, digits and "._:-"');
+  }
   return {
+    ...(node ? { node } : {}),
     format: MANIFEST_FORMAT,
     version,
     backup: str('backup', 253),
