@@ -122,7 +122,22 @@ export class ClusterImpl implements Cluster {
     return this.cached;
   }
 
+  /**
+   * An agent that was down (restarted pod) leaves its channel in reconnect backoff for up to two
+   * minutes, failing calls at once; a fresh channel is tried once before calling it unreachable.
+   */
   private async agentInventory(a: DiscoveredAgent, signal?: AbortSignal): Promise<NodeInventory> {
+    try {
+      return await this.agentInventoryOnce(a, signal);
+    } catch (e) {
+      if (signal?.aborted || !isSnapstreamError(e, ErrorCode.UNAVAILABLE)) throw e;
+      this.clients.get(a.address)?.close();
+      this.clients.delete(a.address);
+      return this.agentInventoryOnce(a, signal);
+    }
+  }
+
+  private async agentInventoryOnce(a: DiscoveredAgent, signal?: AbortSignal): Promise<NodeInventory> {
     const c = this.client(a.address);
     const out: NodeInventory = { node: '', address: a.address, pools: [], datasets: [], truncated: false };
     let token = '';
