@@ -97,6 +97,11 @@ export class ClusterImpl implements Cluster {
     return (await this.snapshotOfCluster(signal, true)).inv;
   }
 
+  /** Like inventory(), but reuses one at most inventoryTtlMs old (many volumes of one run). */
+  async recentInventory(signal?: AbortSignal): Promise<NodeInventory[]> {
+    return (await this.snapshotOfCluster(signal, false)).inv;
+  }
+
   /** Discovery + every agent's inventory, reused for inventoryTtlMs unless `fresh`. */
   private async snapshotOfCluster(signal: AbortSignal | undefined, fresh: boolean): Promise<{ inv: NodeInventory[]; unreachable: string[] }> {
     if (this.closed) throw new SnapstreamError(ErrorCode.UNAVAILABLE, 'the cluster client is closed');
@@ -163,8 +168,9 @@ export class ClusterImpl implements Cluster {
     return out;
   }
 
+  /** The replicas of a volume, from an inventory at most inventoryTtlMs old (failover refreshes it). */
   async locate(volume: VolumeRef, signal?: AbortSignal): Promise<Replica[]> {
-    const snap = await this.snapshotOfCluster(signal, true);
+    const snap = await this.snapshotOfCluster(signal, false);
     const replicas = locateReplicas(snap.inv, volume);
     if (replicas.length === 0) {
       throw new SnapstreamError(

@@ -110,3 +110,20 @@ function checkDuplicateVolumes(src: ConfigSource, refs: VolumeRef[], at: Node | 
     seenDataset.add(r.dataset);
   }
 }
+
+/**
+ * h14-cluster: `snapstream.io/volume-names: "pvc-*, pvc-db"` / standalone `volumeNames: [...]`: PV
+ * names or glob patterns (wildcards * and ?) the controller resolves through the cluster inventory.
+ */
+export function readVolumeNames(src: ConfigSource, items: readonly string[], at: Node | null, what: string): string[] {
+  const out: string[] = [];
+  for (const item of items.map((s) => s.trim()).filter((s) => s !== '')) {
+    if (!/^[A-Za-z0-9_.:*?-]{1,253}$/.test(item)) {
+      src.report(at, `${what}: "${item}" is not a volume name or pattern (letters, digits, "_.:-", wildcards * and ?), e.g. "pvc-*"`);
+      continue;
+    }
+    if (out.includes(item)) src.report(at, `${what}: "${item}" is listed twice`);
+    else out.push(item);
+  }
+  return out;
+}

@@ -3,7 +3,7 @@ import type { ConfigSource, MapEntry } from './config-source.js';
 import { LOCATION_KEYS, readLocationSettings } from './location-settings.js';
 import { k8sNameProblem } from './names.js';
 import { parseBoolean } from './parse-boolean.js';
-import { readCron, readKeepLast, readScheduleName, readTtl, readVolumesList, type ScheduleDraft } from './schedule-fields.js';
+import { readCron, readKeepLast, readScheduleName, readTtl, readVolumeNames, readVolumesList, type ScheduleDraft } from './schedule-fields.js';
 import type { SnapshotLocation } from './types.js';
 
 /**
@@ -30,10 +30,11 @@ import type { SnapshotLocation } from './types.js';
  *       volumes:                # what to back up
  *         - volume: pvc-1       #   name used in object names
  *           dataset: tank/pvc-1 #   ZFS dataset
+ *       volumeNames: ["pvc-*"]  # or/and: names or patterns found through the cluster (controller --discovery)
  */
 export const STANDALONE_API_VERSION = 'snapstream.io/v1';
 export const STANDALONE_KIND = 'SnapstreamConfig';
-const SCHEDULE_KEYS = ['name', 'schedule', 'location', 'ttl', 'keepLast', 'paused', 'volumes'];
+const SCHEDULE_KEYS = ['name', 'schedule', 'location', 'ttl', 'keepLast', 'paused', 'volumes', 'volumeNames'];
 
 export function readStandaloneConfig(
   src: ConfigSource,
@@ -100,10 +101,18 @@ function readStandaloneSchedule(src: ConfigSource, item: Node, what: string): Sc
     if (text !== undefined) paused = src.attempt(pausedEntry.value, () => parseBoolean(`${what}.paused`, text)) ?? false;
   }
   const volEntry = get('volumes');
-  if (volEntry === undefined) src.report(item, `${what} needs "volumes": a list of {volume, dataset}`);
+  const namesEntry = get('volumeNames');
+  let volumeNames: string[] = [];
+  if (namesEntry !== undefined) {
+    const seq = namesEntry.value;
+    if (!isSeq(seq) || seq.items.length === 0) src.report(namesEntry.value ?? namesEntry.keyNode, `${what}.volumeNames must be a non-empty list of names or patterns, e.g. ["pvc-*"]`);
+    else volumeNames = readVolumeNames(src, seq.items.map((x) => String((x as { value?: unknown }).value ?? '')), seq, `${what}.volumeNames`);
+  }
+  if (volEntry === undefined && namesEntry === undefined) src.report(item, `${what} needs "volumes": a list of {volume, dataset}`);
   const volumes = volEntry === undefined ? [] : readVolumesList(src, volEntry, `${what}.volumes`);
   if (name === undefined || cron === undefined || src.problems.length > before) return undefined;
   const draft: ScheduleDraft = { name, source: src.where(item), at: item, cron, volumes, paused, includedNamespaces: [] };
+  if (volumeNames.length > 0) draft.volumeNames = volumeNames;
   if (ttlMs !== undefined) draft.ttlMs = ttlMs;
   if (keepLast !== undefined) draft.keepLast = keepLast;
   if (location !== undefined) draft.location = location;

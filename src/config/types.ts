@@ -37,6 +37,11 @@ export interface ScheduleConfig {
   location: string;
   /** Volumes to back up; may be empty for Velero schedules, where Velero picks the PVs. */
   volumes: VolumeRef[];
+  /**
+   * h14-cluster: volume names or glob patterns ("pvc-*") resolved against the cluster's inventory at
+   * every run (controller --discovery); `volumes` entries override a match with an explicit dataset.
+   */
+  volumeNames?: string[];
   paused: boolean;
   /** Velero's includedNamespaces, kept for display. */
   includedNamespaces: string[];

@@ -8,6 +8,7 @@ import {
   readKeepLast,
   readScheduleName,
   readTtl,
+  readVolumeNames,
   readVolumesAnnotation,
   VELERO_DEFAULT_TTL_MS,
   type ScheduleDraft,
@@ -39,10 +40,12 @@ const TOP_KEYS = ['apiVersion', 'kind', 'metadata', 'spec'];
  * Velero ignores them):
  *   snapstream.io/keep-last: "7"                      keep at most 7 backups per volume
  *   snapstream.io/volumes: "pvc-1=tank/pvc-1,..."     volumes to back up when no Velero picks them
+ *   snapstream.io/volume-names: "pvc-*,pvc-db"        names/patterns found through the cluster (--discovery)
  */
 export const ANNOTATION_KEEP_LAST = 'snapstream.io/keep-last';
 export const ANNOTATION_VOLUMES = 'snapstream.io/volumes';
-const SNAPSTREAM_ANNOTATIONS = [ANNOTATION_KEEP_LAST, ANNOTATION_VOLUMES];
+export const ANNOTATION_VOLUME_NAMES = 'snapstream.io/volume-names';
+const SNAPSTREAM_ANNOTATIONS = [ANNOTATION_KEEP_LAST, ANNOTATION_VOLUMES, ANNOTATION_VOLUME_NAMES];
 
 // Velero ScheduleSpec / BackupSpec fields snapstream does not use; listed so a manifest copied from
 // a cluster parses, while a misspelt key still gets a "did you mean".
@@ -180,6 +183,7 @@ export function readVeleroSchedule(src: ConfigSource, top: MapEntry[], at: Node)
 
   let keepLast: number | undefined;
   let volumes: VolumeRef[] = [];
+  let volumeNames: string[] = [];
   for (const a of meta?.annotations ?? []) {
     if (!a.key.startsWith('snapstream.io/')) continue;
     if (!SNAPSTREAM_ANNOTATIONS.includes(a.key)) {
@@ -189,6 +193,7 @@ export function readVeleroSchedule(src: ConfigSource, top: MapEntry[], at: Node)
     const text = src.string(a, `annotation ${a.key}`);
     if (text === undefined) continue;
     if (a.key === ANNOTATION_KEEP_LAST) keepLast = readKeepLast(src, text, a.value, a.key);
+    else if (a.key === ANNOTATION_VOLUME_NAMES) volumeNames = readVolumeNames(src, text.split(','), a.value, a.key);
     else volumes = readVolumesAnnotation(src, text, a.value, a.key);
   }
 
@@ -242,6 +247,7 @@ export function readVeleroSchedule(src: ConfigSource, top: MapEntry[], at: Node)
 
   if (name === undefined || cron === undefined || src.problems.length > before) return undefined;
   const draft: ScheduleDraft = { name, source: src.where(at), at, cron, ttlMs, volumes, paused, includedNamespaces };
+  if (volumeNames.length > 0) draft.volumeNames = volumeNames;
   if (keepLast !== undefined) draft.keepLast = keepLast;
   if (location !== undefined) draft.location = location;
   return draft;

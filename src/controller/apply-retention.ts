@@ -9,6 +9,8 @@ export interface RetentionInput {
   now: Date;
   ttlMs?: number;
   keepLast?: number;
+  /** h14-cluster: destroy an expired backup's snapshot on its manifest's dataset, whatever `volumes` says. */
+  anyDataset?: boolean;
   /** The schedule's volumes and their datasets, to clean expired backups' snapshots off the pool. */
   volumes: readonly { volume: string; dataset: string }[];
   manifests: readonly Manifest[];
@@ -60,9 +62,10 @@ export async function applyRetention(
       deletedSet.add(m);
       out.deleted.push(name);
       deps.log.info({ backup: name, volume, finishedAt: m.finishedAt }, 'backup expired and deleted');
-      if (dataset !== undefined && dataset === m.dataset) {
+      // On a cluster (anyDataset) the snapshot is wherever the manifest says it was sent from.
+      if ((dataset !== undefined && dataset === m.dataset) || input.anyDataset === true) {
         try {
-          if (await deps.agent.destroySnapshot(dataset, m.snapshot, signal)) {
+          if (await deps.agent.destroySnapshot(m.dataset, m.snapshot, signal)) {
             deps.onDestroyed?.(m.snapshot);
             deps.log.info({ snapshot: m.snapshot, dataset }, "destroyed the expired backup's snapshot");
           }

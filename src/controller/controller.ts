@@ -10,6 +10,10 @@ import type { BackupCatalog } from './backup-catalog.js';
 import type { ControllerMetrics } from './controller-metrics.js';
 import { runVolumeBackup } from './run-volume-backup.js';
 import { type SlotClock, slotClock, slotsBetween } from './schedule-slots.js';
+import type { ClusterImpl } from '../cluster/open-cluster.js';
+import { runClusterVolumeBackup } from '../cluster/cluster-volume-backup.js';
+import { scheduleVolumes } from '../cluster/schedule-volumes.js';
+import { snapshotRouter } from '../cluster/snapshot-router.js';
 import { STATUS_FORMAT, STATUS_VERSION, type ScheduleStatus, type VolumeRunStatus } from './schedule-status.js';
 
 export interface Clock {
@@ -51,6 +55,12 @@ export interface ControllerOptions {
   metrics?: ControllerMetrics;
   clock?: Clock;
   retry?: RetryPolicy;
+  /**
+   * h14-cluster: drive every agent of a cluster instead of `agent`: volumes (and volumeNames
+   * patterns) are located through the agents' inventories, each backed up from a healthy replica
+   * with failover, volumes of a run in parallel (per-node limit of the cluster).
+   */
+  cluster?: ClusterImpl;
 }
 
 /** Errors a retry cannot fix: the request itself is wrong. */
@@ -85,7 +95,7 @@ export class Controller {
         log.info('schedule is paused; not running it');
         continue;
       }
-      if (s.volumes.length === 0) {
+      if (s.volumes.length === 0 && !(this.opts.cluster && s.volumeNames?.length)) {
         log.warn(`schedule has no volumes; add the annotation snapstream.io/volumes: "pvc-1=pool/pvc-1" (or "volumes" in the standalone config)`);
         continue;
       }
@@ -225,7 +235,10 @@ export class Controller {
       log.info({ backup: backupName, attempt: status.attempts, volumes: s.volumes.length }, 'scheduled run starting');
       const manifests = await catalog.list(signal);
       volumes = [];
-      for (const v of s.volumes) {
+      if (this.opts.cluster) {
+        volumes = await this.runClusterVolumes(s, slot, manifests, loc, log, onDestroyed, signal);
+      }
+      for (const v of this.opts.cluster ? [] : s.volumes) {
         try {
           const fullBecause = loc.behaviour.disableIncrementalBackups
             ? undefined
@@ -287,9 +300,10 @@ export class Controller {
     // keeps its last good backup, while older ones still age out on time.
     try {
       const manifests = await catalog.list(signal);
+      const cluster = this.opts.cluster;
       const r = await applyRetention(
-        { schedule: s.name, now: this.clock.now(), ...retentionOf(s), volumes: s.volumes, manifests },
-        { catalog, agent: this.opts.agent, log, onDestroyed: (snap) => onDestroyed(snap, 'expired') },
+        { schedule: s.name, now: this.clock.now(), ...retentionOf(s), volumes: s.volumes, manifests, ...(cluster ? { anyDataset: true } : {}) },
+        { catalog, agent: cluster ? snapshotRouter(cluster) : this.opts.agent, log, onDestroyed: (snap) => onDestroyed(snap, 'expired') },
         signal,
       );
       this.opts.metrics?.backupsExpired.inc({ schedule: s.name }, r.deleted.length);
@@ -302,6 +316,61 @@ export class Controller {
     await catalog.writeStatus(status, signal);
     log[ok ? 'info' : 'error']({ backup: backupName, result, attempts: status.attempts, volumes }, 'scheduled run finished');
     return status;
+  }
+
+  /**
+   * h14-cluster: the volumes of one attempt on a cluster, all at once; the cluster's per-node limiter
+   * keeps each node to its share, so volumes on different nodes run in parallel.
+   */
+  private async runClusterVolumes(
+    s: ScheduleConfig,
+    slot: Date,
+    manifests: Manifest[],
+    loc: SnapshotLocation,
+    log: Logger,
+    onDestroyed: (snap: string, reason: string) => void,
+    signal: AbortSignal,
+  ): Promise<VolumeRunStatus[]> {
+    const cluster = this.opts.cluster!;
+    let refs;
+    try {
+      refs = scheduleVolumes(await cluster.recentInventory(signal), s.volumeNames ?? [], s.volumes);
+    } catch (e) {
+      const err = toSnapstreamError(e);
+      if (err.code === ErrorCode.ABORTED && signal.aborted) throw err;
+      return [{ volume: '*', result: 'failed', error: `cannot list the cluster's volumes: ${err.message}`, errorCode: err.code }];
+    }
+    if (refs.length === 0) log.warn({ volumeNames: s.volumeNames }, 'no volume of the cluster matches the schedule');
+    return Promise.all(
+      refs.map(async (ref): Promise<VolumeRunStatus> => {
+        try {
+          const fullBecause = loc.behaviour.disableIncrementalBackups
+            ? undefined
+            : promotionReason({ manifests, schedule: s.name, volume: ref.volume, now: slot, ...retentionOf(s) });
+          const r = await runClusterVolumeBackup(
+            {
+              ref,
+              schedule: s.name,
+              slot,
+              volume: ref.volume,
+              disableIncrementalBackups: loc.behaviour.disableIncrementalBackups,
+              location: loc.vslConfig,
+              manifests,
+              ...(fullBecause !== undefined ? { fullBecause } : {}),
+            },
+            { cluster, log, onDestroyed },
+            signal,
+          );
+          this.opts.metrics?.volumeBackups.inc({ schedule: s.name, type: r.type ?? 'full', result: 'succeeded' });
+          return r;
+        } catch (e) {
+          const err = toSnapstreamError(e);
+          if (err.code === ErrorCode.ABORTED && signal.aborted) throw err;
+          this.opts.metrics?.volumeBackups.inc({ schedule: s.name, type: 'unknown', result: 'failed' });
+          return { volume: ref.volume, result: 'failed', error: err.message, errorCode: err.code };
+        }
+      }),
+    );
   }
 }
 

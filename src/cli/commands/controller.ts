@@ -9,6 +9,8 @@ import { startMetricsServer } from '../../agent/metrics-server.js';
 import { openStore } from '../../location/open-store.js';
 import { createLogger } from '../../log.js';
 import { int, parse, str, usage } from '../args.js';
+import { parseDiscovery } from '../../cluster/discover-agents.js';
+import { type ClusterImpl, openCluster } from '../../cluster/open-cluster.js';
 
 export const CONTROLLER_HELP = `Usage: snapstream controller --config FILE [--config FILE...] --agent HOST:PORT [options]
 
@@ -21,6 +23,11 @@ state of its own: everything is derived from the bucket, so it can be restarted 
 Options:
   --config FILE           config file; repeatable
   --agent HOST:PORT       the node agent's gRPC address (default $SNAPSTREAM_AGENT or 127.0.0.1:9443)
+  --discovery SPEC        drive every agent of a cluster instead of one (docs/cluster.md):
+                          static:HOST:PORT,HOST:PORT | dns:NAME:PORT[@SERVER] | kubernetes:NAMESPACE/SELECTOR:PORT
+                          volumes are found by name (snapstream.io/volume-names, volumeNames) on the nodes
+  --per-node-limit N      with --discovery: transfers at once per node (default 1)
+  --kubeconfig FILE       with --discovery kubernetes: a kubeconfig instead of the in-cluster account
   --tls-ca FILE           CA that signed the agent's certificate
   --tls-cert FILE         client certificate (mTLS)
   --tls-key FILE          client key
@@ -36,6 +43,9 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   const p = parse('controller', argv, {
     config: { type: 'string', multiple: true },
     agent: { type: 'string' },
+    discovery: { type: 'string' },
+    'per-node-limit': { type: 'string' },
+    kubeconfig: { type: 'string' },
     'tls-ca': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
@@ -75,11 +85,28 @@ export async function controllerCommand(argv: string[]): Promise<number> {
       : { tls: { ca: await read(ca!, '--tls-ca'), cert: await read(cert!, '--tls-cert'), key: await read(key!, '--tls-key'), ...(serverName ? { serverName } : {}) } }),
     callTimeoutMs: Math.max(...config.locations.map((l) => l.behaviour.restApiTimeoutMs)),
   });
+  // h14-cluster: --discovery drives every agent it finds (the --agent client stays for nothing else).
+  const discoveryText = str(p, 'discovery');
+  let cluster: ClusterImpl | undefined;
+  if (discoveryText !== undefined) {
+    if (str(p, 'agent') !== undefined) throw usage('controller', '--agent and --discovery exclude each other (use --discovery static:HOST:PORT,... for a list)');
+    const discovery = parseDiscovery(discoveryText);
+    const kubeconfig = str(p, 'kubeconfig');
+    if (kubeconfig !== undefined && discovery.kind === 'kubernetes') discovery.kubeconfig = kubeconfig;
+    cluster = openCluster({
+      discovery,
+      tls: insecure ? 'insecure-loopback' : { caFile: ca!, certFile: cert!, keyFile: key!, ...(serverName ? { serverName } : {}) },
+      perNodeLimit: int('controller', p, 'per-node-limit', 1, 64) ?? 1,
+      callTimeoutMs: Math.max(...config.locations.map((l) => l.behaviour.restApiTimeoutMs)),
+      log,
+    });
+  }
   const retryDelay = str(p, 'retry-delay');
   const metrics = new ControllerMetrics({ defaultMetrics: true });
   const controller = new Controller({
     config,
     agent,
+    ...(cluster ? { cluster } : {}),
     openCatalog: async (loc) => new StoreCatalog(await openStore(loc.location, { log }), loc.location.layout, log.child({ location: loc.name })),
     log,
     metrics,
@@ -100,9 +127,10 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   controller.start();
   log.info(
     {
-      agent: address,
+      agent: cluster ? null : address,
+      discovery: discoveryText ?? null,
       metricsPort: metricsServer?.port ?? null,
-      schedules: config.schedules.map((s) => ({ name: s.name, location: s.location, volumes: s.volumes.map((v) => v.volume), paused: s.paused })),
+      schedules: config.schedules.map((s) => ({ name: s.name, location: s.location, volumes: s.volumes.map((v) => v.volume), volumeNames: s.volumeNames ?? [], paused: s.paused })),
     },
     'controller running',
   );
@@ -116,6 +144,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
         .stop()
         .then(() => {
           agent.close();
+          void cluster?.close();
           metricsServer?.server.close();
           resolve(0);
         })
