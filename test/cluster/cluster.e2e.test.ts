@@ -12,6 +12,11 @@ import { createBucket, emptyAndDeleteBucket, getTestEnv, makeS3Client, needs, ru
 import { startFakeDns } from './helpers/fake-dns.js';
 import { startFakeKubeApi } from './helpers/fake-kube-api.js';
 import { type TestHost, type TestHosts, canMakeNamespaces, makeTestHosts } from './helpers/netns-hosts.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { Controller } from '../../src/controller/controller.js';
+import { StoreCatalog } from '../../src/controller/backup-catalog.js';
+import { GrpcAgentClient } from '../../src/controller/grpc-agent-client.js';
+import { openStore } from '../../src/location/open-store.js';
 
 const env = getTestEnv();
 // radosgw by default; Swift's S3 API when only it is up (SNAPSTREAM_TEST_ONLY=zfs,swift), e.g. while a
@@ -312,6 +317,68 @@ describe.skipIf(!ready)('cluster: several agents on their own test hosts (netns 
     for (const j of jobs) await cluster.client(h.agent!.address).cancelJob(j.id, 10_000);
     const listed = await cluster.listBackups(location, pv);
     expect(listed.filter((b) => b.backup === snapName)).toHaveLength(1);
+  });
+
+  it('the controller on the cluster: a schedule naming volumes by pattern backs each up from a node holding it, then incrementally from the node with the base', async () => {
+    const [h1, h2, h3] = t.hosts as [TestHost, TestHost, TestHost];
+    const prefix = `ctl${t.tag}`;
+    const vx = `${prefix}-x`;
+    const vy = `${prefix}-y`;
+    await run('zfs', ['create', `${h1.pool}/${vx}`]);
+    await run('zfs', ['snapshot', `${h1.pool}/${vx}@seed`]);
+    await sendRecv(`${h1.pool}/${vx}@seed`, `${h2.pool}/${vx}`);
+    await run('zfs', ['create', `${h3.pool}/${vy}`]);
+    const text = [
+      'apiVersion: snapstream.io/v1',
+      'kind: SnapstreamConfig',
+      'locations:',
+      '  - name: main',
+      '    provider: aws',
+      `    bucket: ${bucket}`,
+      `    region: ${store!.region}`,
+      `    s3Url: ${t.storeUrl}`,
+      '    s3ForcePathStyle: true',
+      '    backupPathPrefix: ctl',
+      'schedules:',
+      '  - name: ctl',
+      '    schedule: "@every 1h"',
+      '    keepLast: 5',
+      `    volumeNames: ["${prefix}-*"]`,
+      '',
+    ].join('\n');
+    const config = parseConfig([{ file: 'ctl.yaml', text }]);
+    expect(config.schedules[0]!.volumeNames).toEqual([`${prefix}-*`]);
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: store!.accessKeyId, AWS_SECRET_ACCESS_KEY: store!.secretAccessKey });
+    const loc = config.locations[0]!;
+    const catalog = new StoreCatalog(await openStore(loc.location, { log }), loc.location.layout, log);
+    const unused = new GrpcAgentClient({ address: '127.0.0.1:1', insecure: true });
+    const controller = new Controller({ config, agent: unused, cluster, openCatalog: async () => catalog, log, retry: { maxAttempts: 1, delayMs: 0 } });
+    try {
+      const slot1 = new Date('2026-01-01T05:00:00Z');
+      const st1 = await controller.runSlot(config.schedules[0]!, slot1);
+      expect(st1.lastResult).toBe('succeeded');
+      expect(st1.volumes.map((v) => [v.volume, v.result, v.type])).toEqual([
+        [vx, 'succeeded', 'full'],
+        [vy, 'succeeded', 'full'],
+      ]);
+      const m1 = await catalog.list();
+      const nodeOf = (v: string, b: string) => m1.concat().find((m) => m.volume === v && m.backup === b)?.node;
+      expect(['node-a', 'node-b']).toContain(nodeOf(vx, 'ctl-20260101050000'));
+      expect(nodeOf(vy, 'ctl-20260101050000')).toBe('node-c');
+      const st2 = await controller.runSlot(config.schedules[0]!, new Date('2026-01-01T06:00:00Z'));
+      expect(st2.volumes.map((v) => [v.volume, v.result, v.type])).toEqual([
+        [vx, 'succeeded', 'incremental'],
+        [vy, 'succeeded', 'incremental'],
+      ]);
+      const m2 = await catalog.list();
+      const x2 = m2.find((m) => m.volume === vx && m.backup === 'ctl-20260101060000')!;
+      // The base lives only where slot 1 was sent from: slot 2 must come from that same node.
+      expect(x2.node).toBe(nodeOf(vx, 'ctl-20260101050000'));
+      expect(x2.previousSnapshot).toBe('ctl-20260101050000');
+    } finally {
+      unused.close();
+      await catalog.close();
+    }
   });
 
   it('no replica qualifies: an unknown volume is NOT_FOUND; an incremental whose base guid differs everywhere is BASE_MISSING', async () => {
