@@ -54,6 +54,7 @@ describe.skipIf(!needs('zfs') || !go)('Go operator client (test/go/operator-clie
     await agent?.stop();
     if (root) await destroyDataset(root);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
+    if (pki) rmSync(pki.dir, { recursive: true, force: true });
   });
 
   it('Inventory, CreateSnapshot, Backup, WatchJob, Restore; a refusal carries ErrorInfo', async () => {
