@@ -157,6 +157,20 @@ describe.skipIf(!ready)('cluster: several agents on their own test hosts (netns 
     const guids = new Set(inv.map((n) => n.datasets.find((d) => d.name.endsWith(`/${pv}`))!.snapshots[0]!.guid));
     expect(guids.size).toBe(1);
     expect(inv.find((n) => n.node === 'node-c')!.datasets.some((d) => d.name.endsWith(`/${pvLocal}`))).toBe(true);
+    // Paging over the RPC: one dataset a page, every page distinct, the last one says so.
+    const c = cluster.client(t.hosts[2]!.agent!.address);
+    const names: string[] = [];
+    let token = '';
+    for (let i = 0; i < 10; i++) {
+      const p = await c.inventoryPage({ maxDatasets: 1, pageToken: token });
+      expect(p.datasets.length).toBeLessThanOrEqual(1);
+      names.push(...p.datasets.map((d) => d.name));
+      if (!p.nextPageToken) break;
+      token = p.nextPageToken;
+    }
+    expect(names).toEqual(inv.find((n) => n.node === 'node-c')!.datasets.map((d) => d.name));
+    // A page token is validated like any dataset name before use.
+    await expect(c.inventoryPage({ pageToken: '-rf' })).rejects.toMatchObject({ code: ErrorCode.INVALID_NAME });
   });
 
   it('discovery through DNS (a test resolver) and the Kubernetes API (a fake API server) finds the same agents', async () => {
