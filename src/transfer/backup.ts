@@ -152,6 +152,12 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       throwIfAborted(signal);
       assertPartsCover(result.parts, result.size);
       meter.setPhase('commit');
+      // h14-cluster: another node may have committed this backup meanwhile (the control plane failed
+      // over from this node while it was cut off). Its backup stands; completing ours would replace
+      // the object under that manifest. (A window of one round trip remains; see docs/cluster.md.)
+      if (await store.head(manifestKey, { signal })) {
+        throw new SnapstreamError(ErrorCode.ALREADY_EXISTS, `backup ${req.backup} of volume ${req.volume} was committed meanwhile by another writer; this upload is discarded`);
+      }
       const info = await upload.complete({ signal });
       const done = keying.finish(result);
       if (info.size >= 0 && info.size !== done.storedSize) {

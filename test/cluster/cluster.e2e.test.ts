@@ -315,6 +315,7 @@ describe.skipIf(!ready)('cluster: several agents on their own test hosts (netns 
       transfer: SLOW,
     });
     const settled = pending.then(() => undefined, (e: unknown) => e);
+    let winner = '';
     await waitForRunningJob(cluster, h);
     t.setLink(h, false);
     try {
@@ -326,15 +327,33 @@ describe.skipIf(!ready)('cluster: several agents on their own test hosts (netns 
       expect(r.failedAttempts[0]!.message).toMatch(/stopped answering/);
       const m = await readManifest(bucket, r.dataKey);
       expect(m.node).toBe(r.node);
+      winner = r.node;
     } finally {
       t.setLink(h, true);
     }
-    // Back on the network, the cut-off node's job is cancelled (its stream never committed).
-    const c = cluster.client(h.agent!.address) as unknown as { call: (m: string, r: unknown) => Promise<{ jobs: { id: string; phase: string }[] }> };
-    const jobs = (await c.call('ListJobs', { phases: [] })).jobs.filter((j) => j.phase === 'PHASE_IN_PROGRESS' || j.phase === 'PHASE_PENDING');
-    for (const j of jobs) await cluster.client(h.agent!.address).cancelJob(j.id, 10_000);
+    // Back on the network, the cut-off node's job goes on and reaches its commit: it must find the
+    // backup committed by the other node and discard its own upload (or stall out), never replace it.
+    const c = cluster.client(h.agent!.address) as unknown as { call: (m: string, r: unknown) => Promise<any> };
+    let ended: { phase: string; error?: { code: string } } | undefined;
+    for (let i = 0; i < 120 && !ended; i++) {
+      const jobs = (await c.call('ListJobs', { phases: [] })).jobs as { phase: string; description: string; error?: { code: string } }[];
+      ended = jobs.find((j) => j.description.includes(snapName) && ['PHASE_FAILED', 'PHASE_DONE', 'PHASE_INVALID'].includes(j.phase));
+      if (!ended) await new Promise((r) => setTimeout(r, 500));
+    }
+    if (process.env.SNAPSTREAM_TEST_LOG) process.stderr.write(`[cluster-test] cut-off node's job ended ${ended?.phase} ${ended?.error?.code}\n`);
+    expect(ended?.phase).toBe('PHASE_FAILED');
+    expect(['ALREADY_EXISTS', 'STALLED', 'ABORTED']).toContain(ended!.error!.code);
     const listed = await cluster.listBackups(location, pv);
-    expect(listed.filter((b) => b.backup === snapName)).toHaveLength(1);
+    expect(listed.filter((b) => b.backup === snapName).map((b) => b.node)).toEqual([winner]);
+    // The committed backup still verifies: its object is the one its manifest describes.
+    const other = t.hosts.find((x) => x.node === winner)!;
+    const vc = cluster.client(other.agent!.address);
+    const v = await (vc as unknown as { call: (m: string, r: unknown) => Promise<{ job: { id: string } }> }).call('VerifyBackup', {
+      location: { vsl: { config: location } },
+      backupName: snapName,
+      volumeName: pv,
+    });
+    expect((await vc.watchJob(v.job.id)).phase).toBe('done');
   });
 
   it('the controller on the cluster: a schedule naming volumes by pattern backs each up from a node holding it, then incrementally from the node with the base', async () => {
