@@ -31,7 +31,7 @@ export interface ClientPolicy {
 }
 
 /** Methods a reader may call: look, never change. Everything else (and any new RPC) is operator-only. */
-export const READER_METHODS: ReadonlySet<string> = new Set(['ListBackups', 'ListSnapshots', 'VerifyBackup', 'GetJob', 'ListJobs', 'WatchJob']);
+export const READER_METHODS: ReadonlySet<string> = new Set(['ListBackups', 'ListSnapshots', 'VerifyBackup', 'GetJob', 'ListJobs', 'WatchJob', 'Inventory']);
 
 export const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, REPO, startAgentProcess } from './helpers/agent-process.js';
-import { type TestPki, makeTestPki } from './helpers/make-certs.js';
+import { TEST_CLIENT_FLAGS, type TestPki, makeTestPki } from './helpers/make-certs.js';
 import { fileHash, writeRandomFile } from './helpers/test-bed.js';
 import { createDataset, destroyDataset, getTestEnv, needs, uniqueName } from '../helpers/test-env.js';
 
@@ -35,6 +35,7 @@ describe.skipIf(!needs('zfs') || !go)('Go operator client (test/go/operator-clie
   let root: string;
   let tmp: string;
   let bin: string;
+  let store: string;
 
   beforeAll(async () => {
     tmp = mkdtempSync(path.join(tmpdir(), 'snapstream-go-'));
@@ -42,11 +43,14 @@ describe.skipIf(!needs('zfs') || !go)('Go operator client (test/go/operator-clie
     // Builds with the module proxy / module cache; go.sum pins every module.
     execFileSync(GO, ['build', '-o', bin, '.'], { cwd: path.join(REPO, 'test/go/operator-client'), stdio: 'pipe', timeout: 300_000, env: { ...process.env, GOFLAGS: '-mod=readonly' } });
     pki = makeTestPki();
+    store = path.join(tmp, 'store');
     root = await createDataset(env.zfsPool!, uniqueName('goclient'));
     agent = await startAgentProcess([
       '--listen', '127.0.0.1:0', '--metrics-listen', '',
       '--tls-ca', pki.caFile, '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey,
       '--allowed-pool', root, '--node-name', 'go-node',
+      ...TEST_CLIENT_FLAGS,
+      '--allow-location', `file://${store}`,
     ]);
   }, 320_000);
 
@@ -60,7 +64,6 @@ describe.skipIf(!needs('zfs') || !go)('Go operator client (test/go/operator-clie
   it('Inventory, CreateSnapshot, Backup, WatchJob, Restore; a refusal carries ErrorInfo', async () => {
     const ds = await createDataset(root, 'pvc-go');
     const sha = writeRandomFile(ds, 'data.bin', 3);
-    const store = path.join(tmp, 'store');
     const out = execFileSync(
       bin,
       [

@@ -88,6 +88,8 @@ describe.skipIf(!ready)('cluster: several agents on their own test hosts (netns 
   let localSha = '';
   let tmp = '';
 
+  /** Each agent may use exactly the test's bucket through the forwarder (a location grant). */
+  const agentArgs = () => ['--stall-timeout', '20', '--allow-location', `s3://${bucket}?endpoint=${encodeURIComponent(t.storeUrl)}`];
   const clusterWith = (discovery: DiscoverySpec) =>
     openCluster(
       {
@@ -112,7 +114,7 @@ describe.skipIf(!ready)('cluster: several agents on their own test hosts (netns 
     step(t0, 'bucket made');
     location = { provider: 'aws', bucket, region: store!.region, s3Url: t.storeUrl, s3ForcePathStyle: 'true' };
     const creds = { AWS_ACCESS_KEY_ID: store!.accessKeyId, AWS_SECRET_ACCESS_KEY: store!.secretAccessKey };
-    await Promise.all(t.hosts.map((h) => t.startAgent(h, ['--stall-timeout', '20'], creds)));
+    await Promise.all(t.hosts.map((h) => t.startAgent(h, agentArgs(), creds)));
     step(t0, 'agents started');
     // A cStor-like volume: the same dataset on every node's pool (replicas hold the same data: the
     // seed snapshot is replicated with send/recv, so its guid is the same on each).
@@ -280,7 +282,7 @@ describe.skipIf(!ready)('cluster: several agents on their own test hosts (netns 
     expect(listed.filter((b) => b.backup === snapName).map((b) => b.node)).toEqual([r.node]);
 
     // Restart node-a (a pod restarting) before restoring into every replica.
-    await t.startAgent(h1, ['--stall-timeout', '20'], { AWS_ACCESS_KEY_ID: store!.accessKeyId, AWS_SECRET_ACCESS_KEY: store!.secretAccessKey });
+    await t.startAgent(h1, agentArgs(), { AWS_ACCESS_KEY_ID: store!.accessKeyId, AWS_SECRET_ACCESS_KEY: store!.secretAccessKey });
     const target = `${pv}-restored`;
     const res = await cluster.restoreVolume({
       restoreName: 'r-all',

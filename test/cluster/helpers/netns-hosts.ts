@@ -242,6 +242,8 @@ export async function makeTestHosts(count: number, opts: { storePort: number; po
       '--listen', `0.0.0.0:${port}`, '--metrics-listen', '',
       '--tls-ca', pki.caFile, '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey,
       '--allowed-pool', h.pool, '--node-name', h.node, '--log-level', 'info',
+      // The control plane's client certificate (CN=client) is the operator.
+      '--allow-client', 'cn:client=operator',
       ...extraArgs,
     ];
     const proc = spawn('ip', args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
