@@ -55,6 +55,7 @@ function manifestToProto(m: Manifest): Record<string, unknown> {
     finished: timestamp(new Date(m.finishedAt)),
     ...authToProto(m),
     node: m.node ?? '',
+    snapshotGuid: m.snapshotGuid,
   };
 }
 

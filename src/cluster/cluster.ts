@@ -232,6 +232,8 @@ export interface ClusterBackupInfo {
   sizeBytes: number;
   /** Node that sent it ("" for backups made before manifests recorded it). */
   node: string;
+  /** Guid of the snapshot sent: pass it as the next incremental's prevSnapGuid. */
+  snapshotGuid: string;
 }
 
 export interface Cluster {

@@ -415,6 +415,7 @@ export class ClusterImpl implements Cluster {
       dataKey: String(b.dataKey ?? ''),
       sizeBytes: Number(b.sizeBytes ?? 0),
       node: String(b.node ?? ''),
+      snapshotGuid: String(b.snapshotGuid ?? ''),
     }));
   }
 

@@ -236,7 +236,7 @@ describe.skipIf(!ready)('cluster: several agents on their own test hosts (netns 
     expect(m.node).toBe('node-c');
     expect(m.dataset).toBe(`${t.hosts[2]!.pool}/${pvLocal}`);
     const listed = await cluster.listBackups(location, pvLocal);
-    expect(listed.map((b) => [b.backup, b.node])).toEqual([['local-sched-20260101000000', 'node-c']]);
+    expect(listed.map((b) => [b.backup, b.node, b.snapshotGuid])).toEqual([['local-sched-20260101000000', 'node-c', r.snapshotGuid]]);
     // Restored to the owner node only, content equal.
     const res = await cluster.restoreVolume({
       restoreName: 'r-local',
