@@ -1,13 +1,13 @@
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { protoDir } from '../proto-dir.js';
 
 /**
  * The .proto ships in the package (proto/) and is loaded at run time: no generated code to keep in
- * sync, and Go clients generate theirs from the very same file. src/agent and dist/agent sit at the
- * same depth, so one relative path serves both.
+ * sync, and Go clients generate theirs from the very same file (protoDir() says where it is).
  */
-export const AGENT_PROTO_PATH = fileURLToPath(new URL('../../proto/snapstream/v1/agent.proto', import.meta.url));
+export const AGENT_PROTO_PATH = path.join(protoDir(), 'snapstream/v1/agent.proto');
 export const AGENT_SERVICE_NAME = 'snapstream.v1.Agent';
 
 export const LOADER_OPTIONS: protoLoader.Options = {

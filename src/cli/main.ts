@@ -22,6 +22,7 @@ Commands:
   agent     run the node agent (gRPC API for the operator)
   controller --config FILE --agent HOST:PORT         run schedules: snapshot, back up, clean up, expire
   schedule  ls --config FILE                          schedules: last/next run, last result, backups
+  velero-plugin                                       serve the Velero VolumeSnapshotter plugin (Velero runs it)
   version   print the version
 
 Locations: file:///dir, s3://bucket/prefix?endpoint=URL&region=R, gs://bucket/prefix,
@@ -45,6 +46,7 @@ const COMMANDS: Record<string, Command> = {
   agent: async (argv) => (await import('./agent-command.js')).agentCommand(argv),
   controller: async (argv) => (await import('./commands/controller.js')).controllerCommand(argv),
   schedule: async (argv) => (await import('./commands/schedule.js')).scheduleCommand(argv),
+  'velero-plugin': async (argv) => (await import('../velero/velero-plugin-command.js')).veleroPluginCommand(argv),
   version: async () => {
     process.stdout.write(`${VERSION}\n`);
     return 0;
