@@ -3,7 +3,6 @@ import { rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { loadVeleroProtos } from './velero-proto.js';
@@ -81,12 +80,22 @@ export async function servePlugin(opts: ServePluginOptions): Promise<ServingPlug
   const socketPath = path.join(dir, `snapstream-plugin-${process.pid}-${randomBytes(6).toString('hex')}.sock`);
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
-  const health = new HealthImplementation({ '': 'SERVING', [HEALTH_SERVICE]: 'SERVING' });
-  health.addToServer(server);
+  const openStreams = new Set<grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>>();
+  const serving = new Set(['', HEALTH_SERVICE]);
+  server.addService(protos.health, {
+    Check: (call: grpc.ServerUnaryCall<{ service: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      if (serving.has(call.request.service)) cb(null, { status: 'SERVING' });
+      else cb({ code: grpc.status.NOT_FOUND, details: `unknown service ${JSON.stringify(call.request.service)}` });
+    },
+    Watch: (call: grpc.ServerWritableStream<{ service: string }, unknown>) => {
+      openStreams.add(call);
+      call.write({ status: serving.has(call.request.service) ? 'SERVING' : 'SERVICE_UNKNOWN' });
+      call.on('cancelled', () => openStreams.delete(call));
+    },
+  });
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
-  const openStreams = new Set<grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>>();
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= new Promise<void>((resolve) => {

@@ -4,7 +4,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { protoDir } from '../proto-dir.js';
 
 /** The files of proto/velero/, relative to protoDir(). */
-export const VELERO_PROTO_FILES = ['shared.proto', 'plugin_lister.proto', 'volume_snapshotter.proto', 'go_plugin.proto'];
+export const VELERO_PROTO_FILES = ['shared.proto', 'plugin_lister.proto', 'volume_snapshotter.proto', 'go_plugin.proto', 'health.proto'];
 
 export interface VeleroServices {
   pluginLister: grpc.ServiceDefinition;
@@ -12,12 +12,14 @@ export interface VeleroServices {
   controller: grpc.ServiceDefinition;
   stdio: grpc.ServiceDefinition;
   broker: grpc.ServiceDefinition;
+  health: grpc.ServiceDefinition;
   /** Client constructors, for tests that talk to the plugin directly. */
   clients: { PluginLister: grpc.ServiceClientConstructor; VolumeSnapshotter: grpc.ServiceClientConstructor };
 }
 
 /**
- * Loads Velero's plugin protos (package "generated") and go-plugin's (package "plugin"). keepCase:
+ * Loads Velero's plugin protos (package "generated"), go-plugin's (package "plugin") and the
+ * gRPC health service (own copy: a single executable cannot read a library's proto directory). keepCase:
  * Velero's field names are already camelCase with acronyms (snapshotID, volumeAZ) that a converter
  * would not reproduce; int64 as Number (iops).
  */
@@ -30,6 +32,7 @@ export function loadVeleroProtos(): VeleroServices {
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
     generated: Record<'PluginLister' | 'VolumeSnapshotter', grpc.ServiceClientConstructor>;
     plugin: Record<'GRPCController' | 'GRPCStdio' | 'GRPCBroker', grpc.ServiceClientConstructor>;
+    grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
   };
   return {
     pluginLister: pkg.generated.PluginLister.service,
@@ -37,6 +40,7 @@ export function loadVeleroProtos(): VeleroServices {
     controller: pkg.plugin.GRPCController.service,
     stdio: pkg.plugin.GRPCStdio.service,
     broker: pkg.plugin.GRPCBroker.service,
+    health: pkg.grpc.health.v1.Health.service,
     clients: { PluginLister: pkg.generated.PluginLister, VolumeSnapshotter: pkg.generated.VolumeSnapshotter },
   };
 }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -21,8 +21,8 @@ import { type Harness, buildHarness, haveGo, pidsMatching, startHarness } from '
  * agent (mTLS), zfs-fuse and radosgw. The VolumeSnapshotLocation is the seed's with its provider
  * swapped (openebs.io/cstor-blockstore answered by snapstream) and the bucket on radosgw.
  *
- * SNAPSTREAM_TEST_VELERO_PLUGIN=/path/to/executable runs the packaged single executable instead
- * of bin/snapstream-velero-plugin.js (scripts/build-velero-plugin.sh makes it).
+ * SNAPSTREAM_TEST_VELERO_PLUGIN=dist/velero-plugin runs the packaged single executable and its
+ * libraries (node scripts/build-velero-plugin.mjs makes them) instead of bin/snapstream-velero-plugin.js.
  */
 const env = getTestEnv();
 // radosgw by default; SNAPSTREAM_TEST_VELERO_S3=swift runs it against Swift's S3 API instead.
@@ -159,10 +159,19 @@ beforeAll(async () => {
   );
   const plugins = path.join(tmp, 'plugins');
   mkdirSync(plugins);
-  const exe = process.env.SNAPSTREAM_TEST_VELERO_PLUGIN;
-  // Velero walks the directory and runs every executable; a symlink counts, as in /plugins.
-  symlinkSync(exe ?? path.join(REPO, 'bin/snapstream-velero-plugin.js'), path.join(plugins, 'snapstream-velero-plugin'));
-  harness = startHarness(h.binary, plugins, { ...awsEnv, SNAPSTREAM_VELERO_PLUGIN_NAMES: 'snapstream.io/zfs,openebs' });
+  const packaged = process.env.SNAPSTREAM_TEST_VELERO_PLUGIN;
+  const extraEnv: NodeJS.ProcessEnv = {};
+  if (packaged !== undefined) {
+    // The build output copied as `velero plugin add` copies it: executable + libraries (not
+    // executable, so discovery skips them) found through LD_LIBRARY_PATH=/plugins.
+    for (const f of readdirSync(packaged)) copyFileSync(path.join(packaged, f), path.join(plugins, f));
+    for (const f of readdirSync(packaged)) chmodSync(path.join(plugins, f), statSync(path.join(packaged, f)).mode & 0o777);
+    extraEnv.LD_LIBRARY_PATH = plugins;
+  } else {
+    // Velero walks the directory and runs every executable; a symlink counts, as in /plugins.
+    symlinkSync(path.join(REPO, 'bin/snapstream-velero-plugin.js'), path.join(plugins, 'snapstream-velero-plugin'));
+  }
+  harness = startHarness(h.binary, plugins, { ...awsEnv, ...extraEnv, SNAPSTREAM_VELERO_PLUGIN_NAMES: 'snapstream.io/zfs,openebs' });
 }, 25 * 60_000);
 
 afterAll(async () => {
