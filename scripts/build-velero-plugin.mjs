@@ -6,14 +6,20 @@
 //   3. the shared libraries `node` needs that the Velero image lacks (libstdc++, libgcc_s) are copied
 //      next to it WITHOUT exec bits (Velero runs every executable file it finds in /plugins; the
 //      Velero installer sets LD_LIBRARY_PATH=/plugins).
-// Usage: node scripts/build-velero-plugin.mjs [OUT_DIR]   (default dist/velero-plugin)
+// Usage: node scripts/build-velero-plugin.mjs [OUT_DIR] [--max-glibc 2.35]   (default dist/velero-plugin)
+//   --max-glibc V: fail when a shipped library needs a newer glibc than V (the Velero image's; the
+//   libraries come from the build machine, so build on a distribution no newer than the image).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.resolve(process.argv[2] ?? path.join(repo, 'dist/velero-plugin'));
+const args = process.argv.slice(2);
+const maxAt = args.indexOf('--max-glibc');
+const maxGlibc = maxAt >= 0 ? args.splice(maxAt, 2)[1] : undefined;
+if (maxAt >= 0 && !/^2\.\d+$/.test(maxGlibc ?? '')) throw new Error('--max-glibc needs a version like 2.35');
+const out = path.resolve(args[0] ?? path.join(repo, 'dist/velero-plugin'));
 const work = path.join(out, '.build');
 const entry = path.join(repo, 'dist/velero/sea-entry.js');
 if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
@@ -68,6 +74,9 @@ for (const m of ldd.matchAll(/^\s*(\S+) => (\S+)/gm)) {
   const glibc = [...execFileSync('objdump', ['-T', dest], { encoding: 'utf8' }).matchAll(/GLIBC_(\d+)\.(\d+)/g)].map((x) => Number(x[1]) * 1000 + Number(x[2]));
   const max = Math.max(...glibc);
   shipped.push({ soname, from: realpathSync(file), needsGlibc: `2.${max % 1000}` });
+  if (maxGlibc !== undefined && max % 1000 > Number(maxGlibc.split('.')[1])) {
+    throw new Error(`${realpathSync(file)} needs GLIBC 2.${max % 1000}, newer than --max-glibc ${maxGlibc}: build on an older distribution`);
+  }
 }
 rmSync(work, { recursive: true, force: true });
 const size = (f) => statSync(path.join(out, f)).size;
