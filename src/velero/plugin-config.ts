@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { resolveLocation, type ResolvedLocation } from '../agent/request-location.js';
+import { parseRequestLocation, type ResolvedLocation } from '../agent/request-location.js';
 import { didYouMean } from '../config/did-you-mean.js';
 import { LOCATION_KEYS, type LocationBehaviour } from '../config/location-settings.js';
 import { parseBoolean } from '../config/parse-boolean.js';
@@ -84,7 +84,7 @@ export function readPluginConfig(config: Record<string, string>, env: NodeJS.Pro
   for (const [k, v] of Object.entries(config)) if (!(k in PLUGIN_KEYS)) locationConfig[k] = v;
   let location: ResolvedLocation;
   try {
-    location = resolveLocation({ kind: 'vsl', vsl: { config: locationConfig } }, '', 'VolumeSnapshotLocation');
+    location = parseRequestLocation({ kind: 'vsl', vsl: { config: locationConfig } }, '', 'VolumeSnapshotLocation');
   } catch (e) {
     if (e instanceof SnapstreamError) {
       throw new SnapstreamError(e.code, e.message.replaceAll('VolumeSnapshotLocation.vsl.config', 'VolumeSnapshotLocation spec.config'), { details: e.details });

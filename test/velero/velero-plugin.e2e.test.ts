@@ -10,7 +10,7 @@ import type { ObjectStore } from '../../src/store/object-store.js';
 import { listBackups } from '../../src/transfer/catalog.js';
 import type { Manifest } from '../../src/transfer/manifest.js';
 import { type AgentProcess, REPO, startAgentProcess } from '../agent/helpers/agent-process.js';
-import { type TestPki, makeTestPki } from '../agent/helpers/make-certs.js';
+import { type TestPki, TEST_CLIENT_FLAGS, makeTestPki } from '../agent/helpers/make-certs.js';
 import { fileHash, writeRandomFile, zfs } from '../agent/helpers/test-bed.js';
 import { createBucket, createDataset, destroyDataset, emptyAndDeleteBucket, getTestEnv, needs, uniqueName } from '../helpers/test-env.js';
 import { type Harness, buildHarness, haveGo, pidsMatching, startHarness } from './helpers/velero-harness.js';
@@ -154,7 +154,17 @@ beforeAll(async () => {
     { log },
   );
   agent = await startAgentProcess(
-    ['--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--tls-ca', pki.caFile, '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey, '--allowed-pool', root, '--node-name', 'node-1'],
+    [
+      '--listen', '127.0.0.1:0',
+      '--metrics-listen', '127.0.0.1:0',
+      '--tls-ca', pki.caFile,
+      '--tls-cert', pki.serverCert,
+      '--tls-key', pki.serverKey,
+      '--allowed-pool', root,
+      ...TEST_CLIENT_FLAGS,
+      '--allow-location', `s3://${bucket}?endpoint=${encodeURIComponent(ep.endpoint)}`,
+      '--node-name', 'node-1',
+    ],
     awsEnv,
   );
   const plugins = path.join(tmp, 'plugins');
