@@ -51,7 +51,9 @@ export async function veleroPluginCommand(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     const err = toSnapstreamError(e);
-    log.error({ code: err.code }, err.message);
+    // Run by hand (no plugin host): a plain line for a person; under a host: a log line it parses.
+    if (process.env.VELERO_PLUGIN === undefined) process.stderr.write(`snapstream velero-plugin: ${err.message}\n`);
+    else log.error({ code: err.code }, err.message);
     return 1;
   }
 }
