@@ -35,6 +35,10 @@ let tmp: string;
 let root: string;
 let bucket: string;
 let agent: AgentProcess;
+/** A second agent (another "node") with its own pool; the cStor volume lives there only. */
+let agentB: AgentProcess;
+let poolA: string;
+let poolB: string;
 let harness: Harness;
 let store: ObjectStore;
 let awsEnv: NodeJS.ProcessEnv;
@@ -107,8 +111,8 @@ function vslConfig(over: Record<string, string>): Record<string, string> {
     restoreAllIncrementalSnapshots: 'false',
     autoSetTargetIP: 'true',
     disableIncrementalBackups: 'true',
-    agents: `127.0.0.1:${agent.grpcPort}`,
-    agentPools: root,
+    agents: `127.0.0.1:${agent.grpcPort},127.0.0.1:${agentB.grpcPort}`,
+    agentPools: `${poolA},${poolB}`,
     tlsCaFile: pki.caFile,
     tlsCertFile: pki.clientCert,
     tlsKeyFile: pki.clientKey,
@@ -145,28 +149,33 @@ beforeAll(async () => {
   Object.assign(process.env, awsEnv);
   pki = makeTestPki();
   root = await createDataset(env.zfsPool!, uniqueName('velero'));
-  ds.cstor = await createDataset(root, vol.cstor);
-  ds.zfs = await createDataset(root, vol.zfs);
+  poolA = await createDataset(root, 'node-a');
+  poolB = await createDataset(root, 'node-b');
+  ds.cstor = await createDataset(poolB, vol.cstor);
+  ds.zfs = await createDataset(poolA, vol.zfs);
   bucket = uniqueName('velero');
   await createBucket(ep, bucket);
   store = await openStore(
     { store: { provider: 'aws', bucket, region: ep.region, endpoint: ep.endpoint, forcePathStyle: true, insecureSkipTLSVerify: false, checksums: 'WHEN_REQUIRED' }, layout: { backupPathPrefix: '', prefix: '' } },
     { log },
   );
-  agent = await startAgentProcess(
-    [
-      '--listen', '127.0.0.1:0',
-      '--metrics-listen', '127.0.0.1:0',
-      '--tls-ca', pki.caFile,
-      '--tls-cert', pki.serverCert,
-      '--tls-key', pki.serverKey,
-      '--allowed-pool', root,
-      ...TEST_CLIENT_FLAGS,
-      '--allow-location', `s3://${bucket}?endpoint=${encodeURIComponent(ep.endpoint)}`,
-      '--node-name', 'node-1',
-    ],
-    awsEnv,
-  );
+  const startNodeAgent = (node: string, pool: string) =>
+    startAgentProcess(
+      [
+        '--listen', '127.0.0.1:0',
+        '--metrics-listen', '127.0.0.1:0',
+        '--tls-ca', pki.caFile,
+        '--tls-cert', pki.serverCert,
+        '--tls-key', pki.serverKey,
+        '--allowed-pool', pool,
+        ...TEST_CLIENT_FLAGS,
+        '--allow-location', `s3://${bucket}?endpoint=${encodeURIComponent(ep.endpoint)}`,
+        '--node-name', node,
+      ],
+      awsEnv,
+    );
+  agent = await startNodeAgent('node-a', poolA);
+  agentB = await startNodeAgent('node-b', poolB);
   const plugins = path.join(tmp, 'plugins');
   mkdirSync(plugins);
   const packaged = process.env.SNAPSTREAM_TEST_VELERO_PLUGIN;
@@ -188,8 +197,9 @@ afterAll(async () => {
   if (!run) return;
   await harness?.quit();
   await agent?.stop();
+  await agentB?.stop();
   await store?.close();
-  for (const d of [...created.reverse(), ds.cstor, ds.zfs, root]) if (d) await destroyDataset(d).catch(() => undefined);
+  for (const d of [...created.reverse(), ds.cstor, ds.zfs, poolA, poolB, root]) if (d) await destroyDataset(d).catch(() => undefined);
   if (bucket) await emptyAndDeleteBucket(env[S3]!, bucket).catch(() => undefined);
   if (tmp) rmSync(tmp, { recursive: true, force: true });
   if (pki) rmSync(pki.dir, { recursive: true, force: true });
@@ -266,9 +276,13 @@ describe.skipIf(!run)('Velero plugin through Velero plugin manager (clientmgmt)'
 
     const restored = (await ok({ op: 'createVolumeFromSnapshot', plugin: p, snapshotID: full1, volumeType: 'zfs', volumeAZ: '', iops: 0 })) as string;
     expect(restored).toMatch(new RegExp(`^${vol.cstor}-[0-9a-f]{6}$`));
-    const target = `${root}/${restored}`;
+    // Backed up and restored on node-b, the only agent holding the volume.
+    const target = `${poolB}/${restored}`;
     created.push(target);
     expect(fileHash(target, 'data.bin')).toBe(full1Sha);
+    const mentions = (a: AgentProcess) => a.output.filter((l) => l.includes(vol.cstor) && /"jobId"|"job"/.test(l)).length;
+    expect(mentions(agentB)).toBeGreaterThan(0);
+    expect(mentions(agent)).toBe(0);
     expect(zfs('get', '-H', '-o', 'value', 'io.openebs:targetip', target)).toBe(TARGET_IP);
   });
 
@@ -293,7 +307,7 @@ describe.skipIf(!run)('Velero plugin through Velero plugin manager (clientmgmt)'
     expect(snapshotsOf(ds.zfs)).toEqual([b2]);
 
     const restored = (await ok({ op: 'createVolumeFromSnapshot', plugin: p, snapshotID: id2, volumeType: 'zfs', volumeAZ: '' })) as string;
-    const target = `${root}/${restored}`;
+    const target = `${poolA}/${restored}`;
     created.push(target);
     expect(fileHash(target, 'b.bin')).toBe(shaB);
     expect(fileHash(target, 'a.bin')).toBe(fileHash(ds.zfs, 'a.bin'));
