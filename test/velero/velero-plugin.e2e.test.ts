@@ -17,8 +17,8 @@ import { type Harness, buildHarness, haveGo, pidsMatching, startHarness } from '
 
 /**
  * The Velero plugin driven by Velero's own host code (test/go/velero-harness: the plugin registry
- * over a plugin directory and the plugin manager, as `velero server` runs them), against a real
- * agent (mTLS), zfs-fuse and radosgw. The VolumeSnapshotLocation is the seed's with its provider
+ * over a plugin directory and the plugin manager, as `velero server` runs them), against two real
+ * agents (two "nodes" on loopback, mTLS, each allowed only its own pool), zfs-fuse and radosgw. The VolumeSnapshotLocation is the seed's with its provider
  * swapped (openebs.io/cstor-blockstore answered by snapstream) and the bucket on radosgw.
  *
  * SNAPSTREAM_TEST_VELERO_PLUGIN=dist/velero-plugin runs the packaged single executable and its
@@ -28,6 +28,7 @@ const env = getTestEnv();
 // radosgw by default; SNAPSTREAM_TEST_VELERO_S3=swift runs it against Swift's S3 API instead.
 const S3: 's3' | 'swift' = process.env.SNAPSTREAM_TEST_VELERO_S3 === 'swift' ? 'swift' : 's3';
 const run = needs('zfs', S3) && haveGo();
+if (needs('zfs', S3) && !haveGo()) console.warn('velero-plugin e2e skipped: no Go toolchain (set SNAPSTREAM_TEST_GO or install Go at /usr/local/go)');
 const log = pino({ level: 'silent' });
 
 let pki: TestPki;
