@@ -23,7 +23,9 @@ import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { S3StoreConfig } from '../location/location-config.js';
 import { joinKey, validateObjectKey } from './object-key.js';
+import { S3RangedGet } from './s3-ranged-get.js';
 import type {
+  ByteRange,
   GetOptions,
   MultipartUpload,
   ObjectInfo,
@@ -68,6 +70,12 @@ export class S3Store implements ObjectStore {
   private readonly where: string;
   /** See signPartPayload(). */
   readonly signParts: boolean;
+  private readonly fastGet: S3RangedGet | undefined;
+  /**
+   * Ranged reads straight into the caller's buffer, without the SDK (see S3RangedGet); absent where
+   * that path does not apply, and the restore then uses `get`.
+   */
+  readonly getInto?: (key: string, range: ByteRange, into: Buffer, opts?: SignalOptions) => Promise<number>;
 
   constructor(cfg: S3StoreConfig, opts: S3StoreOptions) {
     this.bucket = cfg.bucket;
@@ -98,6 +106,19 @@ export class S3Store implements ObjectStore {
     });
     this.signParts = signPartPayload(cfg.endpoint);
     this.where = `s3://${cfg.bucket}${this.root ? '/' + this.root : ''}${cfg.endpoint ? ` at ${redactUrl(cfg.endpoint)}` : ''}`;
+    this.fastGet = S3RangedGet.create({
+      cfg,
+      credentials: this.client.config.credentials,
+      mapError: (key, e) => this.mapError(key, e),
+      where: this.where,
+    });
+    const fast = this.fastGet;
+    if (fast) {
+      this.getInto = async (key, range, into, opts = {}) => {
+        if (into.length < range.length) throw new SnapstreamError(ErrorCode.INTERNAL, `getInto: buffer of ${into.length} bytes for a range of ${range.length}`);
+        return fast.getInto(key, this.full(key), range.offset, into.subarray(0, range.length), opts.signal);
+      };
+    }
   }
 
   describe(): string {
@@ -244,6 +265,7 @@ export class S3Store implements ObjectStore {
   }
 
   async close(): Promise<void> {
+    this.fastGet?.close();
     this.client.destroy();
   }
 
