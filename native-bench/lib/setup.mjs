@@ -188,6 +188,9 @@ export async function ensureS3(state, { repoDir, maxStream }) {
     credentials: { accessKeyId: key, secretAccessKey: secret },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // A wedged server (a full memstore OSD blocks every write) must not hang the cleanup forever.
+    requestHandler: { requestTimeout: 60_000, connectionTimeout: 10_000 },
+    maxAttempts: 2,
   });
   const bucket = `nbench-${randomBytes(4).toString('hex')}`;
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -258,7 +261,17 @@ export async function teardown(state, repoDir) {
     state.cephDir = undefined;
   }
   if (state.pool) {
-    await step(`destroy pool ${state.pool}`, () => run(['zpool', 'destroy', '-f', state.pool]));
+    // zfs-fuse reports a pool busy for a few seconds after its last unmount: try again a few times.
+    await step(`destroy pool ${state.pool}`, async () => {
+      for (let i = 1; ; i++) {
+        try {
+          return await run(['zpool', 'destroy', '-f', state.pool]);
+        } catch (e) {
+          if (i >= 6 || !/busy/.test(e.message)) throw e;
+          await new Promise((r) => setTimeout(r, 2000 * i));
+        }
+      }
+    });
     state.pool = undefined;
   }
   if (state.startedZfsFuse) {

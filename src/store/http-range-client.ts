@@ -42,6 +42,20 @@ export interface RangeRequest {
   signal?: AbortSignal;
 }
 
+export interface PutRequest {
+  /** Request target, already percent-encoded, with its query string. */
+  path: string;
+  headers: Record<string, string>;
+  /** Sent as is after the head, from the caller's buffer (no copy). */
+  body: Buffer;
+  signal?: AbortSignal;
+}
+
+export interface PutResponse {
+  status: number;
+  headers: Map<string, string>;
+}
+
 export type HttpRangeFailure =
   /** A complete non-206 answer: the caller maps status and body (an S3 error document) to its errors. */
   | { kind: 'status'; status: number; body: string }
@@ -61,6 +75,7 @@ export class HttpRangeError extends Error {
 
 const HEAD_MAX = 16 * 1024;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+const EMPTY = Buffer.alloc(0);
 
 export class HttpRangeClient {
   private readonly idle: Connection[] = [];
@@ -79,15 +94,27 @@ export class HttpRangeClient {
    * `into.length` only where the object ends first). Rejects with an HttpRangeError.
    */
   async get(req: RangeRequest): Promise<number> {
-    if (this.closed) throw new HttpRangeError({ kind: 'network', message: 'client is closed' });
     if (req.into.length === 0) return 0;
+    return this.send((conn) => conn.request(req));
+  }
+
+  /**
+   * PUTs `body`; resolves with the status and headers of a 2xx answer (whose body, if any, must be
+   * small and is dropped). Rejects with an HttpRangeError (a non-2xx answer is a 'status' failure).
+   */
+  async put(req: PutRequest): Promise<PutResponse> {
+    return this.send((conn) => conn.put(req));
+  }
+
+  private async send<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
+    if (this.closed) throw new HttpRangeError({ kind: 'network', message: 'client is closed' });
     // A kept-alive connection the server has meanwhile closed fails before any response byte: that
     // request never reached the server, so it is sent again once on a fresh connection.
     for (let attempt = 0; ; attempt++) {
       const reused = this.idle.pop();
       const conn = reused ?? this.connect();
       try {
-        return await conn.request(req);
+        return await fn(conn);
       } catch (e) {
         const stale = reused && e instanceof HttpRangeError && e.failure.kind === 'network' && conn.receivedNothing;
         if (!stale || attempt > 0) throw e;
@@ -118,6 +145,8 @@ export class HttpRangeClient {
 
 interface Pending {
   req: RangeRequest;
+  /** Set for a PUT: the answer is a small 2xx, read whole into the head buffer. */
+  put?: { resolve: (r: PutResponse) => void; bodyEnd: number; response?: PutResponse };
   resolve: (n: number) => void;
   reject: (e: HttpRangeError) => void;
   /** Body bytes expected (from Content-Length) and received so far; -1 while reading the head. */
@@ -177,28 +206,52 @@ class Connection {
 
   request(req: RangeRequest): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      if (this.dead) return reject(new HttpRangeError({ kind: 'network', message: 'connection closed' }));
-      if (req.signal?.aborted) return reject(new HttpRangeError({ kind: 'aborted', message: 'aborted' }));
-      const p: Pending = { req, resolve, reject, expect: -1, got: 0, keepAlive: true };
-      this.pending = p;
-      this.headLen = 0;
-      this.receivedNothing = true;
-      if (req.signal) {
-        p.onAbort = () => this.fail({ kind: 'aborted', message: 'aborted' });
-        req.signal.addEventListener('abort', p.onAbort, { once: true });
-      }
       const end = req.offset + req.into.length - 1;
-      let head = `GET ${req.path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\nRange: bytes=${req.offset}-${end}\r\n`;
-      for (const [k, v] of Object.entries(req.headers)) {
-        if (k.toLowerCase() === 'host' || k.toLowerCase() === 'range') continue;
-        if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) return this.fail({ kind: 'protocol', message: `header ${k} contains a line break` });
-        head += `${k}: ${v}\r\n`;
-      }
-      head += '\r\n';
-      this.socket.ref();
-      this.socket.setTimeout(this.o.requestTimeoutMs ?? 120_000);
-      this.socket.write(head, 'latin1');
+      this.start({ req, resolve, reject, expect: -1, got: 0, keepAlive: true }, `GET ${req.path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\nRange: bytes=${req.offset}-${end}\r\n`, req.headers);
     });
+  }
+
+  put(req: PutRequest): Promise<PutResponse> {
+    return new Promise<PutResponse>((resolve, reject) => {
+      // The range fields are unused by a PUT; an empty `into` keeps the body path out of it.
+      const p: Pending = { req: { path: req.path, headers: req.headers, offset: 0, into: EMPTY, signal: req.signal }, put: { resolve, bodyEnd: -1 }, resolve: () => {}, reject, expect: -1, got: 0, keepAlive: true };
+      const head = `PUT ${req.path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\nContent-Length: ${req.body.length}\r\n`;
+      if (this.start(p, head, req.headers) && req.body.length > 0) this.socket.write(req.body);
+    });
+  }
+
+  /** Sends a request head (and makes `p` the pending request); false when it failed at once. */
+  private start(p: Pending, first: string, headers: Record<string, string>): boolean {
+    if (this.dead) {
+      p.reject(new HttpRangeError({ kind: 'network', message: 'connection closed' }));
+      return false;
+    }
+    if (p.req.signal?.aborted) {
+      p.reject(new HttpRangeError({ kind: 'aborted', message: 'aborted' }));
+      return false;
+    }
+    this.pending = p;
+    this.headLen = 0;
+    this.receivedNothing = true;
+    if (p.req.signal) {
+      p.onAbort = () => this.fail({ kind: 'aborted', message: 'aborted' });
+      p.req.signal.addEventListener('abort', p.onAbort, { once: true });
+    }
+    let head = first;
+    for (const [k, v] of Object.entries(headers)) {
+      const lk = k.toLowerCase();
+      if (lk === 'host' || lk === 'range' || lk === 'content-length') continue;
+      if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) {
+        this.fail({ kind: 'protocol', message: `header ${k} contains a line break` });
+        return false;
+      }
+      head += `${k}: ${v}\r\n`;
+    }
+    head += '\r\n';
+    this.socket.ref();
+    this.socket.setTimeout(this.o.requestTimeoutMs ?? 120_000);
+    this.socket.write(head, 'latin1');
+    return true;
   }
 
   destroy(): void {
@@ -232,6 +285,12 @@ class Connection {
     if (buf.buffer !== this.head.buffer) return this.fail({ kind: 'protocol', message: 'internal: head bytes outside the head buffer' });
     const from = Math.max(0, this.headLen - 3);
     this.headLen += n;
+    if (p.put?.response) {
+      // A PUT answer's small body arriving after its parsed head.
+      if (this.headLen > p.put.bodyEnd) return this.fail({ kind: 'protocol', message: 'the server sent more bytes than its Content-Length' });
+      if (this.headLen === p.put.bodyEnd) this.finishPut(p);
+      return;
+    }
     const endOfHead = this.head.subarray(0, this.headLen).indexOf(CRLFCRLF, from);
     if (endOfHead < 0) {
       if (this.headLen >= HEAD_MAX) this.fail({ kind: 'protocol', message: `response head larger than ${HEAD_MAX} bytes` });
@@ -241,6 +300,21 @@ class Connection {
     const parsed = parseHead(this.head.toString('latin1', 0, endOfHead));
     const extra = this.head.subarray(bodyStart, this.headLen);
     if (typeof parsed === 'string') return this.fail({ kind: 'protocol', message: parsed });
+    if (p.put) {
+      if (parsed.status < 200 || parsed.status > 299) {
+        return this.fail({ kind: 'status', status: parsed.status, body: extra.toString('utf8', 0, Math.min(extra.length, 4096)) });
+      }
+      const te = parsed.headers.get('transfer-encoding');
+      const cl = parsed.headers.get('content-length') ?? (te === undefined ? '0' : undefined);
+      if (cl === undefined || !/^\d{1,6}$/.test(cl)) return this.fail({ kind: 'protocol', message: `PUT answered ${parsed.status} without a valid Content-Length` });
+      p.put.bodyEnd = bodyStart + Number(cl);
+      if (p.put.bodyEnd > HEAD_MAX) return this.fail({ kind: 'protocol', message: `PUT answered with a ${cl}-byte body; at most ${HEAD_MAX - bodyStart} expected` });
+      if (this.headLen > p.put.bodyEnd) return this.fail({ kind: 'protocol', message: 'the server sent more bytes than its Content-Length' });
+      p.keepAlive = !/\bclose\b/i.test(parsed.headers.get('connection') ?? '');
+      p.put.response = { status: parsed.status, headers: parsed.headers };
+      if (this.headLen === p.put.bodyEnd) this.finishPut(p);
+      return;
+    }
     if (parsed.status !== 206) {
       // The error document of an S3 error usually comes with the head; whatever came is enough to map
       // it. The connection is not reused (its unread rest would be out of step).
@@ -256,9 +330,19 @@ class Connection {
     if (p.got === p.expect) this.finish(p);
   }
 
+  private finishPut(p: Pending): void {
+    this.pending = undefined;
+    if (p.onAbort) p.req.signal?.removeEventListener('abort', p.onAbort);
+    this.headLen = 0;
+    this.socket.setTimeout(this.o.idleTimeoutMs ?? 30_000);
+    this.socket.unref();
+    this.done(this, p.keepAlive && !this.dead);
+    p.put!.resolve(p.put!.response!);
+  }
+
   private finish(p: Pending): void {
     this.pending = undefined;
-    p.req.signal?.removeEventListener('abort', p.onAbort!);
+    if (p.onAbort) p.req.signal?.removeEventListener('abort', p.onAbort);
     this.headLen = 0;
     this.socket.setTimeout(this.o.idleTimeoutMs ?? 30_000);
     // An idle kept-alive connection must not keep the process alive.

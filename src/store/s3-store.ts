@@ -23,7 +23,7 @@ import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { S3StoreConfig } from '../location/location-config.js';
 import { joinKey, validateObjectKey } from './object-key.js';
-import { S3RangedGet } from './s3-ranged-get.js';
+import { S3Direct, fastPathEnabled } from './s3-direct.js';
 import type {
   ByteRange,
   GetOptions,
@@ -70,9 +70,12 @@ export class S3Store implements ObjectStore {
   private readonly where: string;
   /** See signPartPayload(). */
   readonly signParts: boolean;
-  private readonly fastGet: S3RangedGet | undefined;
+  /** The SDK-less path for the stream's bytes (ranged GETs, UploadPart); see S3Direct. */
+  readonly direct: S3Direct | undefined;
+  /** UploadPart through `direct` (SNAPSTREAM_S3_FAST_PUT, default on). */
+  readonly directPut: boolean;
   /**
-   * Ranged reads straight into the caller's buffer, without the SDK (see S3RangedGet); absent where
+   * Ranged reads straight into the caller's buffer, without the SDK (see S3Direct); absent where
    * that path does not apply, and the restore then uses `get`.
    */
   readonly getInto?: (key: string, range: ByteRange, into: Buffer, opts?: SignalOptions) => Promise<number>;
@@ -106,13 +109,14 @@ export class S3Store implements ObjectStore {
     });
     this.signParts = signPartPayload(cfg.endpoint);
     this.where = `s3://${cfg.bucket}${this.root ? '/' + this.root : ''}${cfg.endpoint ? ` at ${redactUrl(cfg.endpoint)}` : ''}`;
-    this.fastGet = S3RangedGet.create({
+    this.direct = S3Direct.create({
       cfg,
       credentials: this.client.config.credentials,
       mapError: (key, e) => this.mapError(key, e),
       where: this.where,
     });
-    const fast = this.fastGet;
+    this.directPut = this.direct !== undefined && fastPathEnabled('PUT');
+    const fast = fastPathEnabled('GET') ? this.direct : undefined;
     if (fast) {
       this.getInto = async (key, range, into, opts = {}) => {
         if (into.length < range.length) throw new SnapstreamError(ErrorCode.INTERNAL, `getInto: buffer of ${into.length} bytes for a range of ${range.length}`);
@@ -265,7 +269,7 @@ export class S3Store implements ObjectStore {
   }
 
   async close(): Promise<void> {
-    this.fastGet?.close();
+    this.direct?.close();
     this.client.destroy();
   }
 
@@ -322,6 +326,11 @@ class S3Upload implements MultipartUpload {
 
   async uploadPart(part: UploadPart, opts: SignalOptions = {}): Promise<void> {
     const s = this.store;
+    if (s.directPut) {
+      const etag = await s.direct!.uploadPart(this.key, this.fullKey, this.uploadId, part.number, part.data, s.signParts, opts.signal);
+      this.etags.set(part.number, etag);
+      return;
+    }
     const cmd = new UploadPartCommand({
       Bucket: s.bucket,
       Key: this.fullKey,

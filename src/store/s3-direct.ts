@@ -8,7 +8,7 @@ import { HttpRangeClient, HttpRangeError } from './http-range-client.js';
 /** SHA-256 of the empty body: what a GET declares as its payload hash. */
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-export interface S3RangedGetOptions {
+export interface S3DirectOptions {
   cfg: S3StoreConfig;
   /** The SDK client's resolved credential provider (its default chain or profile), memoized and refreshed by the SDK before expiry. */
   credentials: AwsCredentialIdentityProvider;
@@ -19,13 +19,16 @@ export interface S3RangedGetOptions {
 }
 
 /**
- * The restore's ranged GETs without the SDK: SigV4-signed by @smithy/signature-v4 (the SDK's own
- * signer), sent by HttpRangeClient, which lands the body straight in the caller's part buffer. The
- * SDK path costs ~6 s of CPU per GiB on this kind of machine, this one ~1 (see docs/bench.md).
- * Only plain virtual-host/path-style URLs are built here; `forUrl` says undefined when it cannot
- * build one and S3Store then keeps the SDK path. SNAPSTREAM_S3_FAST_GET=false turns it off.
+ * The two requests that carry the stream's bytes, without the SDK: the restore's ranged GETs and the
+ * backup's UploadPart PUTs. SigV4-signed by @smithy/signature-v4 (the SDK's own signer) with the
+ * credentials of the SDK client's provider chain, sent by HttpRangeClient, which lands GET bodies
+ * straight in the caller's part buffer and writes PUT bodies from it. Every other call (create,
+ * complete, list, head...) stays with the SDK. The SDK's ranged GET costs ~1.6-2 s of CPU per GiB
+ * here, this one ~0.3 (see docs/bench.md). Only plain virtual-host/path-style URLs are built here;
+ * `create` says undefined when it cannot build one, and S3Store keeps the SDK path.
+ * SNAPSTREAM_S3_FAST_GET=false / SNAPSTREAM_S3_FAST_PUT=false turn either off.
  */
-export class S3RangedGet {
+export class S3Direct {
   private readonly http: HttpRangeClient;
   private readonly signer: SignatureV4;
   private readonly basePath: string;
@@ -34,7 +37,7 @@ export class S3RangedGet {
   private readonly protocol: 'http:' | 'https:';
 
   private constructor(
-    private readonly o: S3RangedGetOptions,
+    private readonly o: S3DirectOptions,
     url: URL,
     basePath: string,
   ) {
@@ -60,13 +63,11 @@ export class S3RangedGet {
     });
   }
 
-  /** Undefined where this path does not apply (turned off, or an endpoint it cannot address). */
-  static create(o: S3RangedGetOptions, env: NodeJS.ProcessEnv = process.env): S3RangedGet | undefined {
-    const v = env.SNAPSTREAM_S3_FAST_GET?.trim().toLowerCase();
-    if (v === 'false' || v === '0') return undefined;
+  /** Undefined where this path does not apply (an endpoint it cannot address). */
+  static create(o: S3DirectOptions): S3Direct | undefined {
     const target = s3Target(o.cfg);
     if (!target) return undefined;
-    return new S3RangedGet(o, target.url, target.basePath);
+    return new S3Direct(o, target.url, target.basePath);
   }
 
   /** Reads `length` bytes at `offset` of `fullKey` into `into[0..length)`; see ObjectStore.getInto. */
@@ -90,7 +91,40 @@ export class S3RangedGet {
       return await this.http.get({ path, headers, offset, into, signal });
     } catch (e) {
       if (signal?.aborted) throw abortedError(signal);
-      throw this.mapFailure(key, offset, end, e);
+      throw this.mapFailure(key, `bytes ${offset}-${end}`, e);
+    }
+  }
+
+  /**
+   * UploadPart of `body` as part `partNumber` of upload `uploadId`; resolves with the part's ETag.
+   * `signPayload`: the body's SHA-256 goes into the signature (see signPartPayload), else UNSIGNED-PAYLOAD.
+   */
+  async uploadPart(key: string, fullKey: string, uploadId: string, partNumber: number, body: Buffer, signPayload: boolean, signal?: AbortSignal): Promise<string> {
+    if (signal?.aborted) throw abortedError(signal);
+    const basePath = this.basePath + encodeKey(fullKey);
+    const query = { partNumber: String(partNumber), uploadId };
+    const payloadHash = signPayload ? createHash('sha256').update(body).digest('hex') : 'UNSIGNED-PAYLOAD';
+    const signed = await this.signer.sign({
+      method: 'PUT',
+      protocol: this.protocol,
+      hostname: this.hostname,
+      port: this.port,
+      path: basePath,
+      query,
+      headers: { host: this.http.hostHeader, 'content-length': String(body.length), 'x-amz-content-sha256': payloadHash },
+    });
+    const headers: Record<string, string> = { 'User-Agent': 'snapstream', 'Content-Type': 'application/octet-stream' };
+    for (const [k, v] of Object.entries(signed.headers)) if (k !== 'host' && k !== 'content-length') headers[k] = v;
+    const path = `${basePath}?partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`;
+    try {
+      const res = await this.http.put({ path, headers, body, signal });
+      const etag = res.headers.get('etag');
+      if (!etag) throw new SnapstreamError(ErrorCode.STORE_FAILED, `${this.o.where}: no ETag for part ${partNumber} of ${key}`, { retryable: true });
+      return etag;
+    } catch (e) {
+      if (signal?.aborted) throw abortedError(signal);
+      if (e instanceof SnapstreamError) throw e;
+      throw this.mapFailure(key, `part ${partNumber}`, e);
     }
   }
 
@@ -98,10 +132,10 @@ export class S3RangedGet {
     this.http.close();
   }
 
-  private mapFailure(key: string, offset: number, end: number, e: unknown): SnapstreamError {
+  private mapFailure(key: string, part: string, e: unknown): SnapstreamError {
     if (!(e instanceof HttpRangeError)) return this.o.mapError(key, e);
     const f = e.failure;
-    const what = `${this.o.where}: ${key} bytes ${offset}-${end}`;
+    const what = `${this.o.where}: ${key} ${part}`;
     switch (f.kind) {
       case 'status': {
         // Shaped like the SDK's service errors, so S3Store.mapError classifies both paths the same
@@ -113,7 +147,8 @@ export class S3RangedGet {
       case 'protocol':
         return new SnapstreamError(
           ErrorCode.STORE_FAILED,
-          `${what}: unexpected response: ${f.message}. If this server is known to answer ranged GETs this way, set SNAPSTREAM_S3_FAST_GET=false to use the SDK's client`,
+          `${what}: unexpected response: ${f.message}. If this server is known to answer this way, set SNAPSTREAM_S3_FAST_GET=false ` +
+            "(restores) or SNAPSTREAM_S3_FAST_PUT=false (backups) to use the SDK's client",
           { retryable: false },
         );
       case 'timeout':
@@ -123,6 +158,12 @@ export class S3RangedGet {
         return new SnapstreamError(ErrorCode.ABORTED, `${what}: aborted`);
     }
   }
+}
+
+/** SNAPSTREAM_S3_FAST_GET / SNAPSTREAM_S3_FAST_PUT: on unless 'false' or '0'. */
+export function fastPathEnabled(which: 'GET' | 'PUT', env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env[`SNAPSTREAM_S3_FAST_${which}`]?.trim().toLowerCase();
+  return !(v === 'false' || v === '0');
 }
 
 /** The URL the object lives under and the path prefix of keys, or undefined where only the SDK knows. */

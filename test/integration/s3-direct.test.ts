@@ -12,10 +12,11 @@ import { silentLog } from '../helpers/core-fixture.js';
 import { createBucket, emptyAndDeleteBucket, getTestEnv, needs, uniqueName } from '../helpers/test-env.js';
 
 /**
- * The restore's fast ranged GET (S3RangedGet + HttpRangeClient, used through S3Store.getInto):
- * byte-exact against radosgw, and strict against a loopback server of this test's own that answers
- * wrongly in every way the client must refuse (short body, wrong Content-Range, 200 for a range,
- * chunked, a cut connection, more bytes than declared, error statuses).
+ * The SDK-less path for the stream's bytes (S3Direct + HttpRangeClient): the restore's ranged GETs
+ * (S3Store.getInto) and the backup's UploadPart PUTs. Byte-exact against radosgw, and strict against
+ * a loopback server of this test's own that answers wrongly in every way the client must refuse
+ * (short body, wrong Content-Range, 200 for a range, chunked, a cut connection, more bytes than
+ * declared, error statuses).
  */
 const MiB = 1024 * 1024;
 
@@ -88,6 +89,30 @@ describe.skipIf(!needs('s3'))('fast ranged GET against radosgw', () => {
     }
   });
 
+  it('a multipart upload through the direct PUT, signed and unsigned, reads back byte for byte', async () => {
+    expect(store.directPut).toBe(true);
+    for (const sign of ['true', 'false']) {
+      process.env.SNAPSTREAM_S3_SIGN_PAYLOAD = sign;
+      const s = new S3Store(cfg(ep.endpoint, bucket), { root: 'fast/root', log: silentLog });
+      try {
+        expect(s.signParts).toBe(sign === 'true');
+        const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(12345)];
+        const up = await s.createUpload(`put/${sign}`);
+        // Out of order and concurrently, as the pipeline sends them.
+        await Promise.all([2, 0, 1].map((i) => up.uploadPart({ number: i + 1, offset: i * 5 * MiB, data: parts[i]! })));
+        const info = await up.complete();
+        const whole = Buffer.concat(parts);
+        expect(info.size).toBe(whole.length);
+        const back = Buffer.alloc(whole.length);
+        expect(await s.getInto!(`put/${sign}`, { offset: 0, length: whole.length }, back)).toBe(whole.length);
+        expect(back.equals(whole)).toBe(true);
+      } finally {
+        delete process.env.SNAPSTREAM_S3_SIGN_PAYLOAD;
+        await s.close();
+      }
+    }
+  });
+
   it('many concurrent ranges over kept-alive connections stay byte-exact', async () => {
     const size = MiB;
     const bufs = Array.from({ length: 4 }, () => Buffer.alloc(size));
@@ -105,28 +130,54 @@ describe.skipIf(!needs('s3'))('fast ranged GET against radosgw', () => {
 
 // ------------------------------------------------------------------ a server that answers wrongly
 
-type Answer = (req: { range: [number, number]; headers: Map<string, string> }, sock: net.Socket) => void;
+interface SeenRequest {
+  method: string;
+  target: string;
+  range: [number, number];
+  headers: Map<string, string>;
+  body?: Buffer;
+}
+type Answer = (req: SeenRequest, sock: net.Socket) => void;
 
 /** A loopback HTTP server that answers each request with `answers[i]` (the last one repeats). */
 async function fakeServer(answers: Answer[]) {
-  const seen: Array<{ range: [number, number]; headers: Map<string, string> }> = [];
+  const seen: SeenRequest[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
     sock.on('error', () => {});
     let buf = '';
+    // A request body (PUT) is consumed before the request is answered.
+    let body: { left: number; req: SeenRequest; bytes: Buffer[] } | undefined;
+    const answer = (req: SeenRequest) => answers[Math.min(seen.indexOf(req), answers.length - 1)]!(req, sock);
     sock.on('data', (d) => {
       buf += d.toString('latin1');
-      let i: number;
-      while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
+      for (;;) {
+        if (body) {
+          const take = Math.min(body.left, buf.length);
+          body.bytes.push(Buffer.from(buf.slice(0, take), 'latin1'));
+          body.left -= take;
+          buf = buf.slice(take);
+          if (body.left > 0) return;
+          const done = body;
+          body = undefined;
+          done.req.body = Buffer.concat(done.bytes);
+          answer(done.req);
+          continue;
+        }
+        const i = buf.indexOf('\r\n\r\n');
+        if (i < 0) return;
         const head = buf.slice(0, i).split('\r\n');
         buf = buf.slice(i + 4);
         const headers = new Map(head.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as [string, string]));
-        const m = /bytes=(\d+)-(\d+)/.exec(headers.get('range') ?? '')!;
-        const req = { range: [Number(m[1]), Number(m[2])] as [number, number], headers };
+        const m = /bytes=(\d+)-(\d+)/.exec(headers.get('range') ?? '');
+        const [method, target] = head[0]!.split(' ') as [string, string];
+        const req: SeenRequest = { method, target, range: m ? [Number(m[1]), Number(m[2])] : [-1, -1], headers };
         seen.push(req);
-        answers[Math.min(seen.length - 1, answers.length - 1)]!(req, sock);
+        const len = Number(headers.get('content-length') ?? 0);
+        if (len > 0) body = { left: len, req, bytes: [] };
+        else answer(req);
       }
     });
   });
@@ -342,6 +393,60 @@ describe('fast ranged GET refuses wrong answers', () => {
     } finally {
       await store.close();
     }
+  });
+
+  /** An UploadPart through the direct PUT against the fake server (the upload id is made up). */
+  const putPart = async (answers: Answer[]) => {
+    await srv?.close();
+    srv = await fakeServer(answers);
+    const store = new S3Store(cfg(srv.url), { root: '', log: silentLog });
+    try {
+      const up = await fakeUpload(store);
+      await up.uploadPart({ number: 3, offset: 0, data: OBJ.subarray(0, 70_000) });
+      return { err: undefined as SnapstreamError | undefined, etags: (up as unknown as { etags: Map<number, string> }).etags };
+    } catch (e) {
+      return { err: e as SnapstreamError, etags: undefined };
+    } finally {
+      await store.close();
+    }
+  };
+  /** An S3Upload object without a CreateMultipartUpload call (the fake server answers PUTs only). */
+  const fakeUpload = async (store: S3Store) => {
+    const orig = store.call.bind(store);
+    store.call = (async () => ({ UploadId: 'UP/ID+1' })) as typeof store.call;
+    try {
+      return await store.createUpload('k');
+    } finally {
+      store.call = orig;
+    }
+  };
+  const putAnswer = (status: string, h: Record<string, string | number>, body = ''): Answer => (_req, sock) =>
+    sock.write(head(status, { ...h, 'Content-Length': body.length }) + body);
+
+  it('a direct UploadPart sends the part signed with its query, and keeps the ETag', async () => {
+    const r = await putPart([putAnswer('200 OK', { ETag: '"abc"' })]);
+    expect(r.err).toBeUndefined();
+    expect(r.etags!.get(3)).toBe('"abc"');
+    const h = srv!.seen[0]!.headers;
+    expect(srv!.seen[0]!.method).toBe('PUT');
+    expect(srv!.seen[0]!.target).toBe('/bkt/k?partNumber=3&uploadId=UP%2FID%2B1');
+    expect(h.get('content-length')).toBe('70000');
+    expect(srv!.seen[0]!.body!.equals(OBJ.subarray(0, 70_000))).toBe(true);
+    expect(h.get('x-amz-content-sha256')).toMatch(/^[0-9a-f]{64}$/); // http endpoint: payload signed
+    expect(h.get('authorization')).toMatch(/^AWS4-HMAC-SHA256 /);
+  });
+
+  it('a direct UploadPart fails cleanly: 500 and a cut connection retryable, 403 and a missing ETag classified', async () => {
+    const e500 = await putPart([putAnswer('500 Internal Server Error', {}, '<Error><Code>InternalError</Code></Error>')]);
+    expect([e500.err!.code, e500.err!.retryable]).toEqual([ErrorCode.STORE_FAILED, true]);
+    const cut = await putPart([(_req, sock) => sock.resetAndDestroy()]);
+    expect([cut.err!.code, cut.err!.retryable]).toEqual([ErrorCode.STORE_FAILED, true]);
+    const denied = await putPart([putAnswer('403 Forbidden', {}, '<Error><Code>AccessDenied</Code></Error>')]);
+    expect([denied.err!.code, denied.err!.retryable]).toEqual([ErrorCode.STORE_FAILED, false]);
+    const noEtag = await putPart([putAnswer('200 OK', {})]);
+    expect(noEtag.err!.message).toMatch(/no ETag for part 3/);
+    const chunked = await putPart([(_req, sock) => sock.write(head('200 OK', { ETag: '"x"', 'Transfer-Encoding': 'chunked' }) + '0\r\n\r\n')]);
+    expect([chunked.err!.code, chunked.err!.retryable]).toEqual([ErrorCode.STORE_FAILED, false]);
   });
 
   it('a restore download retries a part whose connection was cut and hands on verified bytes only', async () => {
