@@ -2,7 +2,7 @@
 // native-bench: snapstream side by side with what a user would otherwise pipe `zfs send` into, and
 // with the limits of this machine. See docs/bench.md. Started by native-bench/run.sh (npm run bench).
 //
-//   node native-bench/bench.mjs [--quick] [--sizes 1G,2G,4G] [--text-sizes 1G] [--reps 3]
+//   node native-bench/bench.mjs [--quick | --smoke] [--sizes 1G,2G,4G] [--text-sizes 1G] [--reps 3]
 //                               [--scale-reps N] [--scale-only id,id] [--only id,id] [--skip id,id] [--out DIR] [--ss-args "--concurrency 8"]
 //                               [--keep-work] [--results-md FILE] [--baseline DIR] [--cpu-prof DIR]
 import { execFileSync } from 'node:child_process';
@@ -28,6 +28,7 @@ const GiB = 2 ** 30;
 const { values: opt } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
     sizes: { type: 'string' },
     'text-sizes': { type: 'string' },
     reps: { type: 'string' },
@@ -45,7 +46,7 @@ const { values: opt } = parseArgs({
   },
 });
 if (opt.help) {
-  process.stdout.write(`Usage: npm run bench -- [--quick] [--sizes 1G,2G,4G] [--text-sizes 1G] [--reps 3] [--scale-reps N]
+  process.stdout.write(`Usage: npm run bench -- [--quick | --smoke] [--sizes 1G,2G,4G] [--text-sizes 1G] [--reps 3] [--scale-reps N]
                        [--scale-only IDS] [--only IDS] [--skip IDS] [--out DIR] [--ss-args "ARGS"] [--keep-work]
                        [--results-md FILE] [--baseline DIR] [--cpu-prof DIR]
 See docs/bench.md.\n`);
@@ -57,8 +58,10 @@ function parseSize(s) {
   if (!m) throw new Error(`size ${JSON.stringify(s)}: write it like 512M or 2G`);
   return Math.round(Number(m[1]) * (m[2].toUpperCase() === 'G' ? GiB : MiB));
 }
-const sizes = (opt.sizes ?? (opt.quick ? '256M' : '1G,2G,4G')).split(',').map(parseSize);
-const textSizes = (opt['text-sizes'] ?? (opt.quick ? '256M' : sizeLabel(Math.min(...sizes)))).split(',').filter(Boolean).map(parseSize);
+// --smoke (CI): every contender once on 64 MiB of random data; a correctness check, not a measurement.
+if (opt.smoke) opt.quick = true;
+const sizes = (opt.sizes ?? (opt.smoke ? '64M' : opt.quick ? '256M' : '1G,2G,4G')).split(',').map(parseSize);
+const textSizes = (opt['text-sizes'] ?? (opt.smoke ? '' : opt.quick ? '256M' : sizeLabel(Math.min(...sizes)))).split(',').filter(Boolean).map(parseSize);
 const reps = Number(opt.reps ?? (opt.quick ? 1 : 3));
 if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be a positive integer');
 const ids = (s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);

@@ -20,7 +20,7 @@ const unary = (method, req) =>
 let started;
 if (kind === 'backup') {
   const [dataset, snap, backup, url] = rest;
-  started = await unary('Backup', { backupName: backup, volumeName: 'v', snapName: snap, prevSnapName: '', dataset, backupDest: url, idempotencyKey: `bench-${backup}` });
+  started = await unary('Backup', { backupName: backup, volumeName: 'v', snapName: snap, prevSnapName: '', dataset, backupDest: url });
 } else if (kind === 'restore') {
   const [target, backup, url] = rest;
   started = await unary('Restore', { restoreName: `r-${path.basename(target)}`, volumeName: 'v', targetDataset: target, backupName: backup, restoreSrc: url });
