@@ -63,6 +63,8 @@ export type HttpRangeFailure =
   | { kind: 'protocol'; message: string }
   /** The connection failed or closed before the whole body arrived. */
   | { kind: 'network'; message: string; code?: string }
+  /** The server's certificate was refused (not retryable: it will not change by itself). */
+  | { kind: 'tls'; message: string; code?: string }
   | { kind: 'timeout'; message: string }
   | { kind: 'aborted'; message: string };
 
@@ -192,7 +194,13 @@ class Connection {
           })
         : net.connect(common);
     this.socket.setKeepAlive(true, 30_000);
-    this.socket.on('error', (e: NodeJS.ErrnoException) => this.fail({ kind: 'network', message: e.message, code: e.code }));
+    this.socket.on('error', (e: NodeJS.ErrnoException) =>
+      this.fail(
+        /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT|HOSTNAME/i.test(e.code ?? '')
+          ? { kind: 'tls', message: e.message, code: e.code }
+          : { kind: 'network', message: e.message, code: e.code },
+      ),
+    );
     this.socket.on('end', () => this.fail({ kind: 'network', message: 'the server closed the connection before the response was complete' }));
     this.socket.on('close', () => {
       this.fail({ kind: 'network', message: 'the connection closed before the response was complete' });

@@ -151,6 +151,12 @@ export class S3Direct {
             "(restores) or SNAPSTREAM_S3_FAST_PUT=false (backups) to use the SDK's client",
           { retryable: false },
         );
+      case 'tls':
+        return new SnapstreamError(
+          ErrorCode.STORE_FAILED,
+          `${what}: TLS: ${f.message}; give the endpoint's CA (caCert) or, for a self-signed test endpoint only, insecureSkipTLSVerify`,
+          { retryable: false, details: { code: f.code } },
+        );
       case 'timeout':
       case 'network':
         return new SnapstreamError(ErrorCode.STORE_FAILED, `${what}: ${f.message}`, { retryable: true, details: { code: f.kind === 'network' ? f.code : 'timeout' } });

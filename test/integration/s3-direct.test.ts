@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, SnapstreamError } from '../../src/errors.js';
 import type { S3StoreConfig } from '../../src/location/location-config.js';
@@ -8,6 +10,7 @@ import { downloadVerified } from '../../src/transfer/download-stream.js';
 import { loadHasher } from '../../src/transfer/hasher.js';
 import type { Manifest } from '../../src/transfer/manifest.js';
 import { ProgressMeter } from '../../src/transfer/progress.js';
+import { makeTestPki } from '../agent/helpers/make-certs.js';
 import { silentLog } from '../helpers/core-fixture.js';
 import { createBucket, emptyAndDeleteBucket, getTestEnv, needs, uniqueName } from '../helpers/test-env.js';
 
@@ -140,10 +143,10 @@ interface SeenRequest {
 type Answer = (req: SeenRequest, sock: net.Socket) => void;
 
 /** A loopback HTTP server that answers each request with `answers[i]` (the last one repeats). */
-async function fakeServer(answers: Answer[]) {
+async function fakeServer(answers: Answer[], tlsOpts?: { cert: Buffer; key: Buffer }) {
   const seen: SeenRequest[] = [];
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
+  const onConnection = (sock: net.Socket) => {
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
     sock.on('error', () => {});
@@ -180,11 +183,12 @@ async function fakeServer(answers: Answer[]) {
         else answer(req);
       }
     });
-  });
+  };
+  const server = tlsOpts ? tls.createServer(tlsOpts, onConnection) : net.createServer(onConnection);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tlsOpts ? 'https' : 'http'}://127.0.0.1:${port}`,
     seen,
     close: async () => {
       for (const s of sockets) s.destroy();
@@ -346,6 +350,51 @@ describe('fast ranged GET refuses wrong answers', () => {
       expect(r.err!.message).toMatch(/s3:\/\/bkt at http:\/\/127\.0\.0\.1:\d+: k/);
     });
   }
+
+  it('over https (tls.connect with onread): byte-exact with the CA given, refused for an untrusted certificate', async () => {
+    const pki = makeTestPki();
+    try {
+      await srv?.close();
+      srv = await fakeServer([right], { cert: pki.read(pki.serverCert), key: pki.read(pki.serverKey) });
+      const trusting = new S3Store({ ...cfg(srv.url), caCertPem: pki.read(pki.caFile).toString() }, { root: '', log: silentLog });
+      const into = Buffer.alloc(200_000);
+      try {
+        expect(await trusting.getInto!('k', { offset: 5000, length: 200_000 }, into)).toBe(200_000);
+        expect(into.equals(OBJ.subarray(5000, 205_000))).toBe(true);
+        // https: parts go out UNSIGNED-PAYLOAD (TLS protects them), through the same client.
+        const upServer = await fakeServer([(_req, sock) => sock.write(head('200 OK', { ETag: '"e"', 'Content-Length': 0 }))], {
+          cert: pki.read(pki.serverCert),
+          key: pki.read(pki.serverKey),
+        });
+        try {
+          const s2 = new S3Store({ ...cfg(upServer.url), caCertPem: pki.read(pki.caFile).toString() }, { root: '', log: silentLog });
+          const orig = s2.call.bind(s2);
+          s2.call = (async () => ({ UploadId: 'u' })) as typeof s2.call;
+          const up = await s2.createUpload('k');
+          s2.call = orig;
+          await up.uploadPart({ number: 1, offset: 0, data: OBJ.subarray(0, 100_000) });
+          expect(upServer.seen[0]!.headers.get('x-amz-content-sha256')).toBe('UNSIGNED-PAYLOAD');
+          expect(upServer.seen[0]!.body!.equals(OBJ.subarray(0, 100_000))).toBe(true);
+          await s2.close();
+        } finally {
+          await upServer.close();
+        }
+      } finally {
+        await trusting.close();
+      }
+      const untrusting = new S3Store(cfg(srv.url), { root: '', log: silentLog });
+      try {
+        const e = (await untrusting.getInto!('k', { offset: 0, length: 10 }, Buffer.alloc(10)).catch((x) => x)) as SnapstreamError;
+        expect(e.code).toBe(ErrorCode.STORE_FAILED);
+        expect(e.message).toMatch(/TLS: .*certificate/i);
+        expect(e.retryable).toBe(false);
+      } finally {
+        await untrusting.close();
+      }
+    } finally {
+      rmSync(pki.dir, { recursive: true, force: true });
+    }
+  });
 
   it('404 is NOT_FOUND; 403 is a permanent access-denied error', async () => {
     const nf = await attempt([(_r, s) => s.write(head('404 Not Found', { 'Content-Length': 0 }))]);
