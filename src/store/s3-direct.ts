@@ -76,7 +76,7 @@ export class S3Direct {
     if (into.length === 0) return 0;
     const path = this.basePath + encodeKey(fullKey);
     const end = offset + into.length - 1;
-    const signed = await this.signer.sign({
+    const signed = await this.sign(key, {
       method: 'GET',
       protocol: this.protocol,
       hostname: this.hostname,
@@ -104,7 +104,7 @@ export class S3Direct {
     const basePath = this.basePath + encodeKey(fullKey);
     const query = { partNumber: String(partNumber), uploadId };
     const payloadHash = signPayload ? createHash('sha256').update(body).digest('hex') : 'UNSIGNED-PAYLOAD';
-    const signed = await this.signer.sign({
+    const signed = await this.sign(key, {
       method: 'PUT',
       protocol: this.protocol,
       hostname: this.hostname,
@@ -130,6 +130,15 @@ export class S3Direct {
 
   close(): void {
     this.http.close();
+  }
+
+  /** Signs `req`; a credential chain that cannot produce credentials fails like the SDK path does. */
+  private async sign(key: string, req: Parameters<SignatureV4['sign']>[0]): Promise<{ headers: Record<string, string> }> {
+    try {
+      return (await this.signer.sign(req)) as { headers: Record<string, string> };
+    } catch (e) {
+      throw this.o.mapError(key, e);
+    }
   }
 
   private mapFailure(key: string, part: string, e: unknown): SnapstreamError {
