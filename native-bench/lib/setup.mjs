@@ -68,7 +68,10 @@ export async function makePool(state, { kinds }) {
   const pool = `nbench${randomBytes(3).toString('hex')}`;
   const img = path.join(state.workDir, 'pool.img');
   // Sources (random at full size, text at about half) + one restore target + ZFS slack.
-  const imgBytes = Math.ceil((3 * max + 2048 * MiB) / MiB) * MiB;
+  // Sparse, so size is free: room for the data, a restore target, and the space zfs-fuse frees only
+  // lazily after the previous restores' targets were destroyed (with the agent and --baseline
+  // contenders, 1 GiB runs filled a 3x pool: "cannot receive: out of space").
+  const imgBytes = Math.ceil((6 * max + 2048 * MiB) / MiB) * MiB;
   await run(['truncate', '-s', String(imgBytes), img]);
   const mnt = path.join(state.workDir, 'mnt');
   mkdirSync(mnt, { recursive: true });
