@@ -143,7 +143,14 @@ async function main() {
   // One long-running agent for the gRPC-job contenders (started after the S3 server, whose
   // credentials it takes from its environment like a deployed agent).
   const agent = selected.some((c) => c.viaAgent)
-    ? await startAgent(state, { repoDir, node: process.execPath, env: toolEnv(s3 ?? { key: '', secret: '', endpoint: '' }, state.workDir), pool: state.pool })
+    ? await startAgent(state, {
+        repoDir,
+        node: process.execPath,
+        env: toolEnv(s3 ?? { key: '', secret: '', endpoint: '' }, state.workDir),
+        pool: state.pool,
+        storeDir: path.join(state.workDir, 'store'),
+        s3,
+      })
     : undefined;
   const storeDir = path.join(state.workDir, 'store');
   mkdirSync(storeDir, { recursive: true });

@@ -9,10 +9,16 @@ import path from 'node:path';
 import { run } from './measure.mjs';
 import { emptyPrefix, log } from './setup.mjs';
 
-export async function startAgent(state, { repoDir, node, env, pool }) {
+export async function startAgent(state, { repoDir, node, env, pool, storeDir, s3 }) {
+  // Granted exactly what the bench uses, as a deployed agent would be: its pool, the local store's
+  // directory and the bench bucket.
+  const grants = [`file://${storeDir}`, ...(s3 ? [`s3://${s3.bucket}?endpoint=${encodeURIComponent(s3.endpoint)}&region=us-east-1&forcePathStyle=true`] : [])];
   const child = spawn(
     node,
-    [path.join(repoDir, 'bin/snapstream.js'), 'agent', '--insecure-plaintext', '--listen', '127.0.0.1:0', '--metrics-listen', '', '--allowed-pool', pool, '--log-level', 'info'],
+    [
+      path.join(repoDir, 'bin/snapstream.js'), 'agent', '--insecure-plaintext', '--listen', '127.0.0.1:0', '--metrics-listen', '',
+      '--allowed-pool', pool, ...grants.flatMap((g) => ['--allow-location', g]), '--log-level', 'info',
+    ],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   state.agentProc = child;
