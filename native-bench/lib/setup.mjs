@@ -270,12 +270,17 @@ export async function teardown(state, repoDir) {
         try {
           return await run(['zpool', 'destroy', '-f', state.pool]);
         } catch (e) {
-          if (i >= 6 || !/busy/.test(e.message)) throw e;
-          await new Promise((r) => setTimeout(r, 2000 * i));
+          if (i >= 15 || !/busy/.test(e.message)) throw e;
+          await new Promise((r) => setTimeout(r, Math.min(2000 * i, 5000)));
         }
       }
     });
-    state.pool = undefined;
+    // A pool still imported keeps its image: removing the work dir would leave a pool without a file.
+    if (!(await run(['zpool', 'list', '-H', '-o', 'name', state.pool]).then(() => true, () => false))) state.pool = undefined;
+    else {
+      log(`cleanup: pool ${state.pool} is still imported; keeping ${state.workDir} (its image). Remove later: zpool destroy -f ${state.pool}; rm -rf ${state.workDir}`);
+      state.keepWorkDir = true;
+    }
   }
   if (state.startedZfsFuse) {
     await step('stop zfs-fuse', async () => {
