@@ -2,9 +2,9 @@
 // native-bench: snapstream side by side with what a user would otherwise pipe `zfs send` into, and
 // with the limits of this machine. See docs/bench.md. Started by native-bench/run.sh (npm run bench).
 //
-//   node native-bench/bench.mjs [--quick] [--sizes 1G,2G,4G] [--text-sizes 1G] [--reps 3]
+//   node native-bench/bench.mjs [--quick | --smoke] [--sizes 1G,2G,4G] [--text-sizes 1G] [--reps 3]
 //                               [--scale-reps N] [--scale-only id,id] [--only id,id] [--skip id,id] [--out DIR] [--ss-args "--concurrency 8"]
-//                               [--keep-work] [--results-md FILE]
+//                               [--keep-work] [--results-md FILE] [--baseline DIR] [--cpu-prof DIR]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +17,7 @@ import { markdown, ratiosAndTargets, summarize, svgChart } from './lib/report.mj
 import { ensureS3, ensureZfs, fmtSize, log, makePool, sizeLabel, streamFacts, teardown, zfsDaemonPid } from './lib/setup.mjs';
 import { hashCostContenders, hashCostTarget } from './lib/hash-cost.mjs';
 import { keyCostContenders } from './lib/key-cost.mjs';
+import { agentContenders, peakRssMiB, resetPeakRss, startAgent, stopAgent } from './lib/agent.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,6 +28,7 @@ const GiB = 2 ** 30;
 const { values: opt } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
     sizes: { type: 'string' },
     'text-sizes': { type: 'string' },
     reps: { type: 'string' },
@@ -38,13 +40,15 @@ const { values: opt } = parseArgs({
     'ss-args': { type: 'string', default: '' },
     'keep-work': { type: 'boolean', default: false },
     'results-md': { type: 'string' },
+    baseline: { type: 'string' },
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (opt.help) {
-  process.stdout.write(`Usage: npm run bench -- [--quick] [--sizes 1G,2G,4G] [--text-sizes 1G] [--reps 3] [--scale-reps N]
+  process.stdout.write(`Usage: npm run bench -- [--quick | --smoke] [--sizes 1G,2G,4G] [--text-sizes 1G] [--reps 3] [--scale-reps N]
                        [--scale-only IDS] [--only IDS] [--skip IDS] [--out DIR] [--ss-args "ARGS"] [--keep-work]
-                       [--results-md FILE]
+                       [--results-md FILE] [--baseline DIR] [--cpu-prof DIR]
 See docs/bench.md.\n`);
   process.exit(0);
 }
@@ -54,8 +58,10 @@ function parseSize(s) {
   if (!m) throw new Error(`size ${JSON.stringify(s)}: write it like 512M or 2G`);
   return Math.round(Number(m[1]) * (m[2].toUpperCase() === 'G' ? GiB : MiB));
 }
-const sizes = (opt.sizes ?? (opt.quick ? '256M' : '1G,2G,4G')).split(',').map(parseSize);
-const textSizes = (opt['text-sizes'] ?? (opt.quick ? '256M' : sizeLabel(Math.min(...sizes)))).split(',').filter(Boolean).map(parseSize);
+// --smoke (CI): every contender once on 64 MiB of random data; a correctness check, not a measurement.
+if (opt.smoke) opt.quick = true;
+const sizes = (opt.sizes ?? (opt.smoke ? '64M' : opt.quick ? '256M' : '1G,2G,4G')).split(',').map(parseSize);
+const textSizes = (opt['text-sizes'] ?? (opt.smoke ? '' : opt.quick ? '256M' : sizeLabel(Math.min(...sizes)))).split(',').filter(Boolean).map(parseSize);
 const reps = Number(opt.reps ?? (opt.quick ? 1 : 3));
 if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be a positive integer');
 const ids = (s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
@@ -73,7 +79,7 @@ const baseTmp = process.env.NATIVE_BENCH_DIR ?? os.tmpdir();
 const state = { workDir: mkdtempSync(path.join(baseTmp, 'native-bench-')), keepWorkDir: opt['keep-work'] };
 
 let tearingDown;
-const cleanupOnce = () => (tearingDown ??= teardown(state, repoDir));
+const cleanupOnce = () => (tearingDown ??= stopAgent(state).finally(() => teardown(state, repoDir)));
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(sig, () => {
     log(`${sig}: cleaning up`);
@@ -81,7 +87,25 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-const all = [...allContenders({ repoDir, node: process.execPath, ssExtraArgs }), ...hashCostContenders({ repoDir, node: process.execPath }), ...keyCostContenders({ repoDir, node: process.execPath })];
+const all = [
+  ...allContenders({ repoDir, node: process.execPath, ssExtraArgs }),
+  ...hashCostContenders({ repoDir, node: process.execPath }),
+  ...keyCostContenders({ repoDir, node: process.execPath }),
+  ...agentContenders({ repoDir, node: process.execPath }),
+  ...(opt.baseline ? baselineContenders(path.resolve(opt.baseline)) : []),
+];
+
+/**
+ * --baseline DIR: snapstream's contenders once more, run from another built checkout (e.g. the commit
+ * before a change), in the same run and the same rotation, so old and new compare side by side. They
+ * read the new checkout's backups (the format is the same) and keep no fixtures of their own.
+ */
+function baselineContenders(dir) {
+  const base = [...allContenders({ repoDir: dir, node: process.execPath, ssExtraArgs }), ...hashCostContenders({ repoDir: dir, node: process.execPath })];
+  return base
+    .filter((c) => c.family === 'snapstream' && !c.viaAgent)
+    .map((c) => ({ ...c, id: `base-${c.id}`, label: `${c.label} [baseline]`, family: 'baseline', baselineOf: c.id, keeps: undefined }));
+}
 const selected = all.filter((c) => (!only || only.includes(c.id)) && !skip.includes(c.id));
 if (only) for (const id of only) if (!all.some((c) => c.id === id)) throw new Error(`--only: no contender ${id}; known: ${all.map((c) => c.id).join(', ')}`);
 const preload = pathToFileURL(path.join(here, 'lib', 'rusage-preload.mjs')).href;
@@ -101,6 +125,8 @@ async function main() {
     ssExtraArgs,
     tools: versions(),
     snapstreamVersion: tryOut([process.execPath, path.join(repoDir, 'bin/snapstream.js'), 'version']).trim(),
+    commit: tryOut(['git', '-C', repoDir, 'rev-parse', '--short', 'HEAD']).trim(),
+    baseline: opt.baseline ? `${path.resolve(opt.baseline)}${tryOut(['git', '-C', opt.baseline, 'rev-parse', '--short', 'HEAD']).trim() ? ' @ ' + tryOut(['git', '-C', opt.baseline, 'rev-parse', '--short', 'HEAD']).trim() : ''}` : undefined,
   };
   log(`work dir ${state.workDir}; results to ${outDir}`);
   await ensureZfs(state);
@@ -114,6 +140,18 @@ async function main() {
   const s3 = selected.some((c) => c.s3) ? await ensureS3(state, { repoDir, maxStream }) : undefined;
   meta.s3Server = s3 ? `${process.env.NATIVE_BENCH_S3_ENDPOINT ? 'reused' : 'own'} Ceph radosgw (memstore) at ${s3.endpoint}` : 'none';
   const zfsPid = await zfsDaemonPid();
+  // One long-running agent for the gRPC-job contenders (started after the S3 server, whose
+  // credentials it takes from its environment like a deployed agent).
+  const agent = selected.some((c) => c.viaAgent)
+    ? await startAgent(state, {
+        repoDir,
+        node: process.execPath,
+        env: toolEnv(s3 ?? { key: '', secret: '', endpoint: '' }, state.workDir),
+        pool: state.pool,
+        storeDir: path.join(state.workDir, 'store'),
+        s3,
+      })
+    : undefined;
   const storeDir = path.join(state.workDir, 'store');
   mkdirSync(storeDir, { recursive: true });
 
@@ -148,12 +186,14 @@ async function main() {
             storeDir,
             catFile,
             target: `${state.pool}/rt${n}`,
+            agent,
             fixture: c.needs ? fixtures[c.needs] : undefined,
           };
           if (c.needs && !ctx.fixture) {
             log(`skip ${c.id} on ${snap.snapshot}: no ${c.needs} fixture (its backup contender was not run or failed)`);
             continue;
           }
+          if (c.s3 && !s3) continue;
           runs.push(await runOne(c, ctx, { rep, zfsPid, fixtures, keep: last }));
         }
       }
@@ -196,8 +236,19 @@ async function runOne(c, ctx, { rep, zfsPid, fixtures, keep }) {
   }
   // Earlier runs' dirty pages must not be written back on this run's time.
   await run(['sync']);
-  const watch = { ...(zfsPid ? { zfs: zfsPid } : {}), ...(ctx.s3?.pid ? { rgw: ctx.s3.pid } : {}) };
-  const r = await runMeasured(c.argv(ctx), { env, workDir: state.workDir, watch, agentRusage });
+  const watch = { ...(zfsPid ? { zfs: zfsPid } : {}), ...(ctx.s3?.pid ? { rgw: ctx.s3.pid } : {}), ...(c.viaAgent ? { agent: ctx.agent.pid } : {}) };
+  if (c.viaAgent) resetPeakRss(ctx.agent.pid);
+  let argv = c.argv(ctx);
+  // --cpu-prof DIR: a V8 CPU profile of every snapstream CLI run (Node refuses it in NODE_OPTIONS).
+  if (opt['cpu-prof'] && agentRusage && argv[0] === process.execPath) {
+    argv = [argv[0], '--cpu-prof', `--cpu-prof-dir=${path.resolve(opt['cpu-prof'], `${ctx.runId}-${c.id}-${ctx.snap.kind}-${ctx.snap.label}`)}`, ...argv.slice(1)];
+  }
+  const r = await runMeasured(argv, { env, workDir: state.workDir, watch, agentRusage });
+  if (c.viaAgent) {
+    // The job ran in the agent: its CPU and peak RSS are the agent's, not the gRPC client's.
+    r.agentCpuS = r.daemonCpuS.agent;
+    r.agentPeakRssMiB = peakRssMiB(ctx.agent.pid);
+  }
   let ok = r.code === 0;
   let error = ok ? undefined : `exit ${r.code}: ${r.stderr.split('\n').slice(-3).join(' | ').slice(0, 400)}`;
   let artifact;
@@ -215,12 +266,14 @@ async function runOne(c, ctx, { rep, zfsPid, fixtures, keep }) {
     fixtures[c.keeps] = artifact ?? true;
     if (old && old !== true) await c.cleanup(ctx, old);
   } else if (c.cleanup) {
-    await Promise.resolve(c.cleanup(ctx, artifact ?? {})).catch((e) => log(`cleanup of ${c.id} failed: ${e.message}`));
+    await Promise.resolve()
+      .then(() => c.cleanup(ctx, artifact ?? {}))
+      .catch((e) => log(`cleanup of ${c.id} failed: ${e.message}`));
   }
   const bytes = ctx.facts.bytes;
   const line = `${c.phase} ${ctx.snap.kind} ${fmtSize(ctx.snap.size)} rep ${rep + 1}: ${c.label.padEnd(34)} ` +
     (ok ? `${(bytes / MiB / r.wallS).toFixed(0).padStart(5)} MiB/s  cpu ${(r.cpuS / (bytes / GiB)).toFixed(2)} s/GiB` +
-      (c.agent ? ` (agent ${(r.agentCpuS / (bytes / GiB)).toFixed(2)})` : '') + `  rss ${(c.agent ? r.agentPeakRssMiB : r.peakRssMiB)?.toFixed(0)} MiB`
+      (c.agent || c.viaAgent ? ` (agent ${(r.agentCpuS / (bytes / GiB)).toFixed(2)})` : '') + `  rss ${(c.agent || c.viaAgent ? r.agentPeakRssMiB : r.peakRssMiB)?.toFixed(0)} MiB`
       : `FAILED ${error}`);
   log(line);
   const { stdout, stderr, ...measured } = r;
@@ -233,7 +286,8 @@ async function runOne(c, ctx, { rep, zfsPid, fixtures, keep }) {
     contender: c.id,
     label: c.label,
     family: c.family,
-    agent: !!c.agent,
+    agent: !!c.agent || !!c.viaAgent,
+    baselineOf: c.baselineOf,
     rep,
     ok,
     error,

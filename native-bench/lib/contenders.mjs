@@ -84,7 +84,7 @@ export function contenders({ repoDir, node, ssExtraArgs }) {
       argv: (ctx) => ss(ctx, ['backup', ctx.snap.snapshot, '--to', `file://${ctx.storeDir}`, '--backup', backupName(ctx), '--volume', 'v', '--json', '-q']),
       verify: (ctx, r) => checkManifest(ctx, r),
       keeps: 'localBackup',
-      cleanup: (ctx, artifact) => rmSync(path.join(ctx.storeDir, 'backups', artifact.backup), { recursive: true, force: true }),
+      cleanup: (ctx, artifact) => rmSync(path.join(ctx.storeDir, 'backups', artifact.backup ?? backupName(ctx)), { recursive: true, force: true }),
     },
     {
       id: 'ss-backup-s3',
@@ -96,7 +96,7 @@ export function contenders({ repoDir, node, ssExtraArgs }) {
       argv: (ctx) => ss(ctx, ['backup', ctx.snap.snapshot, '--to', s3loc(ctx, 'ss'), '--backup', backupName(ctx), '--volume', 'v', '--json', '-q']),
       verify: (ctx, r) => checkManifest(ctx, r),
       keeps: 's3Backup',
-      cleanup: (ctx, artifact) => emptyPrefix(ctx.state, `ss/backups/${artifact.backup}/`),
+      cleanup: (ctx, artifact) => emptyPrefix(ctx.state, `ss/backups/${artifact.backup ?? backupName(ctx)}/`),
     },
     {
       // What an https endpoint gets by default (TLS protects the bytes, parts go out UNSIGNED-PAYLOAD);
@@ -111,7 +111,7 @@ export function contenders({ repoDir, node, ssExtraArgs }) {
       env: { SNAPSTREAM_S3_SIGN_PAYLOAD: 'false' },
       argv: (ctx) => ss(ctx, ['backup', ctx.snap.snapshot, '--to', s3loc(ctx, 'ssu'), '--backup', backupName(ctx), '--volume', 'v', '--json', '-q']),
       verify: (ctx, r) => checkManifest(ctx, r),
-      cleanup: (ctx, artifact) => emptyPrefix(ctx.state, `ssu/backups/${artifact.backup}/`),
+      cleanup: (ctx, artifact) => emptyPrefix(ctx.state, `ssu/backups/${artifact.backup ?? backupName(ctx)}/`),
     },
     // ---- what users do by hand ----
     {

@@ -44,6 +44,7 @@ export function summarize(runs) {
       zfsDaemonCpuSPerGiB: perGiB((r) => r.daemonCpuS?.zfs ?? NaN),
       rgwCpuSPerGiB: perGiB((r) => r.daemonCpuS?.rgw ?? NaN),
       peakRssMiB: Math.max(...ok.map((r) => (first.agent ? r.agentPeakRssMiB ?? r.peakRssMiB : r.peakRssMiB))),
+      baselineOf: first.baselineOf,
     });
   }
   return rows;
@@ -51,19 +52,44 @@ export function summarize(runs) {
 
 const find = (rows, c, contender) => rows.find((r) => r.case === c && r.contender === contender && r.failed < r.runs);
 
+/** Throughput targets of issue 12 (snapstream / contender, median MiB/s, same run). */
+const PAIRS = [
+  ['backup', 'ss-backup-local', 'send-cat-fsync', 1.0],
+  ['backup', 'ss-backup-local', 'send-cat', undefined],
+  ['backup', 'ss-backup-s3', 'rclone-backup', 1.2],
+  ['backup', 'ss-backup-s3', 'aws-backup', 1.5],
+  ['backup', 'ss-backup-s3-unsigned', 'rclone-backup', undefined],
+  ['backup', 'ss-backup-s3-unsigned', 'aws-backup', undefined],
+  ['backup', 'ss-null-hash', 'send-xxhsum', 0.8],
+  ['backup', 'ss-null-nohash', 'send-xxhsum', undefined],
+  ['restore', 'ss-restore-s3', 'rclone-restore', 1.0],
+  ['restore', 'ss-restore-s3', 'aws-restore', 1.3],
+  ['restore', 'ss-restore-local', 'recv-file', 0.9],
+  // The same through the long-running agent (jobs over gRPC).
+  ['backup', 'agent-backup-local', 'send-cat-fsync', 1.0],
+  ['backup', 'agent-backup-s3', 'rclone-backup', 1.2],
+  ['backup', 'agent-backup-s3', 'aws-backup', 1.5],
+  ['restore', 'agent-restore-s3', 'rclone-restore', 1.0],
+  ['restore', 'agent-restore-s3', 'aws-restore', 1.3],
+  ['restore', 'agent-restore-local', 'recv-file', 0.9],
+];
+
+/** Agent CPU targets of issue 12, s/GiB, per contender. */
+const CPU_TARGETS = {
+  'ss-backup-s3': 1.0,
+  'ss-backup-s3-unsigned': 1.0,
+  'ss-backup-local': 0.6,
+  'ss-restore-s3': 1.5,
+  'agent-backup-s3': 1.0,
+  'agent-backup-local': 0.6,
+  'agent-restore-s3': 1.5,
+};
+
 /** snapstream / contender ratios of median throughput, per case, and the issue's targets. */
 export function ratiosAndTargets(rows, { hashCost }) {
-  const pairs = [
-    ['backup', 'ss-backup-local', 'send-cat', 0.85],
-    ['backup', 'ss-backup-local', 'send-cat-fsync', undefined],
-    ['backup', 'ss-backup-s3', 'rclone-backup', 1.2],
-    ['backup', 'ss-backup-s3', 'aws-backup', 1.5],
-    ['backup', 'ss-backup-s3-unsigned', 'rclone-backup', undefined],
-    ['backup', 'ss-backup-s3-unsigned', 'aws-backup', undefined],
-    ['restore', 'ss-restore-s3', 'aws-restore', 1.2],
-    ['restore', 'ss-restore-s3', 'rclone-restore', undefined],
-    ['restore', 'ss-restore-local', 'recv-file', undefined],
-  ];
+  const pairs = [...PAIRS];
+  // --baseline: every snapstream contender against its own run from the other checkout.
+  for (const r of rows) if (r.baselineOf && !pairs.some((p) => p[1] === r.baselineOf && p[2] === r.contender)) pairs.push([r.phase, r.baselineOf, r.contender, undefined]);
   const cases = [...new Set(rows.map((r) => r.case))];
   const ratios = [];
   for (const c of cases) {
@@ -77,15 +103,16 @@ export function ratiosAndTargets(rows, { hashCost }) {
     }
   }
   const targets = [];
-  for (const r of rows.filter((x) => x.family === 'snapstream' && x.phase === 'backup')) {
-    if (Number.isFinite(r.agentCpuSPerGiB)) {
-      targets.push({ what: `agent CPU, ${r.label}, ${r.case}`, value: `${r.agentCpuSPerGiB.toFixed(2)} s/GiB`, target: '<= 0.6 s/GB', pass: r.agentCpuSPerGiB * (1e9 / GiB) <= 0.6 });
+  for (const r of rows.filter((x) => x.family === 'snapstream' || x.family === 'baseline')) {
+    const target = CPU_TARGETS[r.baselineOf ?? r.contender];
+    if (target !== undefined && Number.isFinite(r.agentCpuSPerGiB)) {
+      targets.push({ what: `agent CPU, ${r.label}, ${r.case}`, value: `${r.agentCpuSPerGiB.toFixed(2)} s/GiB`, target: `<= ${target} s/GiB`, pass: r.agentCpuSPerGiB <= target });
     }
   }
-  for (const r of rows.filter((x) => x.family === 'snapstream')) {
-    // Issue 3: peak RSS <= 100 MiB + concurrency x part size (defaults: 4 x 8 MiB).
-    const bound = 100 + (r.concurrency ?? 4) * (r.partMiB ?? 8);
-    targets.push({ what: `peak RSS, ${r.label}, ${r.case}`, value: `${r.peakRssMiB.toFixed(0)} MiB`, target: `<= ${bound} MiB`, pass: r.peakRssMiB <= bound });
+  for (const r of rows.filter((x) => x.family === 'snapstream' || x.family === 'baseline')) {
+    // Issue 12: peak RSS <= 64 MiB + (concurrency + 1) x part size (defaults: 5 x 8 MiB).
+    const bound = 64 + ((r.concurrency ?? 4) + 1) * (r.partMiB ?? 8);
+    if (Number.isFinite(r.peakRssMiB)) targets.push({ what: `peak RSS, ${r.label}, ${r.case}`, value: `${r.peakRssMiB.toFixed(0)} MiB`, target: `<= ${bound} MiB`, pass: r.peakRssMiB <= bound });
   }
   if (hashCost) targets.push(hashCost);
   return { ratios, targets };
@@ -101,7 +128,7 @@ export function markdown({ meta, rows, ratios, targets }) {
   out.push(`Run ${meta.startedAt} -> ${meta.finishedAt} on ${meta.host} (${meta.cpus} CPUs, Node ${meta.node}); ` +
     `load average at start ${meta.loadStart.join(' ')}, at end ${meta.loadEnd.join(' ')}. ` +
     `Sizes ${meta.sizes.join(', ')}; data ${meta.kinds.join(', ')}; ${meta.reps} repetition(s) (larger sizes: ${meta.scaleReps ?? meta.reps}, contenders: ${Array.isArray(meta.scaleOnly) ? meta.scaleOnly.join(', ') : meta.scaleOnly ?? 'all'}), contenders alternated. ` +
-    `S3: ${meta.s3Server}. snapstream ${meta.snapstreamVersion}, ${meta.tools.join(', ')}.`, '');
+    `S3: ${meta.s3Server}. snapstream ${meta.snapstreamVersion}${meta.commit ? ` (${meta.commit})` : ''}${meta.baseline ? `, baseline ${meta.baseline}` : ''}, ${meta.tools.join(', ')}.`, '');
   out.push('Throughput is stream bytes / wall seconds (MiB/s, min / median / max). CPU is user+system seconds per GiB ' +
     'of stream for the whole command (agent = the snapstream process alone, from its getrusage). zfs-fuse and radosgw ' +
     'columns are those daemons\' CPU per GiB during the run. RSS is the peak of the agent (snapstream) or of the largest process.', '');
@@ -126,7 +153,7 @@ export function markdown({ meta, rows, ratios, targets }) {
   return out.join('\n');
 }
 
-const COLORS = { limit: '#9e9e9e', snapstream: '#1565c0', tool: '#ef6c00' };
+const COLORS = { limit: '#9e9e9e', snapstream: '#1565c0', baseline: '#90caf9', tool: '#ef6c00' };
 
 /** One horizontal bar per (case, contender): median throughput, a whisker from min to max. */
 export function svgChart({ meta, rows }) {

@@ -68,7 +68,10 @@ export async function makePool(state, { kinds }) {
   const pool = `nbench${randomBytes(3).toString('hex')}`;
   const img = path.join(state.workDir, 'pool.img');
   // Sources (random at full size, text at about half) + one restore target + ZFS slack.
-  const imgBytes = Math.ceil((3 * max + 2048 * MiB) / MiB) * MiB;
+  // Sparse, so size is free: room for the data, a restore target, and the space zfs-fuse frees only
+  // lazily after the previous restores' targets were destroyed (with the agent and --baseline
+  // contenders, 1 GiB runs filled a 3x pool: "cannot receive: out of space").
+  const imgBytes = Math.ceil((6 * max + 2048 * MiB) / MiB) * MiB;
   await run(['truncate', '-s', String(imgBytes), img]);
   const mnt = path.join(state.workDir, 'mnt');
   mkdirSync(mnt, { recursive: true });
@@ -188,6 +191,9 @@ export async function ensureS3(state, { repoDir, maxStream }) {
     credentials: { accessKeyId: key, secretAccessKey: secret },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // A wedged server (a full memstore OSD blocks every write) must not hang the cleanup forever.
+    requestHandler: { requestTimeout: 60_000, connectionTimeout: 10_000 },
+    maxAttempts: 2,
   });
   const bucket = `nbench-${randomBytes(4).toString('hex')}`;
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -258,8 +264,23 @@ export async function teardown(state, repoDir) {
     state.cephDir = undefined;
   }
   if (state.pool) {
-    await step(`destroy pool ${state.pool}`, () => run(['zpool', 'destroy', '-f', state.pool]));
-    state.pool = undefined;
+    // zfs-fuse reports a pool busy for a few seconds after its last unmount: try again a few times.
+    await step(`destroy pool ${state.pool}`, async () => {
+      for (let i = 1; ; i++) {
+        try {
+          return await run(['zpool', 'destroy', '-f', state.pool]);
+        } catch (e) {
+          if (i >= 15 || !/busy/.test(e.message)) throw e;
+          await new Promise((r) => setTimeout(r, Math.min(2000 * i, 5000)));
+        }
+      }
+    });
+    // A pool still imported keeps its image: removing the work dir would leave a pool without a file.
+    if (!(await run(['zpool', 'list', '-H', '-o', 'name', state.pool]).then(() => true, () => false))) state.pool = undefined;
+    else {
+      log(`cleanup: pool ${state.pool} is still imported; keeping ${state.workDir} (its image). Remove later: zpool destroy -f ${state.pool}; rm -rf ${state.workDir}`);
+      state.keepWorkDir = true;
+    }
   }
   if (state.startedZfsFuse) {
     await step('stop zfs-fuse', async () => {

@@ -20,6 +20,14 @@ export interface ObjectStore {
   createUpload(key: string, opts?: PutOptions): Promise<MultipartUpload>;
   /** Reads an object, or `range` of it. Rejects NOT_FOUND when absent. */
   get(key: string, opts?: GetOptions): Promise<Readable>;
+  /**
+   * Optional fast path of a ranged `get`: reads `range` straight into `into` (which must be at least
+   * `range.length` long) and resolves with the byte count, fewer than asked only where the object
+   * ends. No stream, no chunk copies: the restore's part buffers are filled in place. Same errors
+   * as `get` (NOT_FOUND, STORE_FAILED with `retryable`); never resolves with a partly filled range
+   * for an object that is longer. Callers fall back to `get` where a store lacks it.
+   */
+  getInto?(key: string, range: ByteRange, into: Buffer, opts?: SignalOptions): Promise<number>;
   /** Metadata of an object, or undefined when absent. */
   head(key: string, opts?: SignalOptions): Promise<ObjectInfo | undefined>;
   /** Every object whose key starts with `prefix`, paging internally; order is unspecified. */

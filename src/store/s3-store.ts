@@ -23,7 +23,9 @@ import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { S3StoreConfig } from '../location/location-config.js';
 import { joinKey, validateObjectKey } from './object-key.js';
+import { S3Direct, fastPathEnabled } from './s3-direct.js';
 import type {
+  ByteRange,
   GetOptions,
   MultipartUpload,
   ObjectInfo,
@@ -68,6 +70,15 @@ export class S3Store implements ObjectStore {
   private readonly where: string;
   /** See signPartPayload(). */
   readonly signParts: boolean;
+  /** The SDK-less path for the stream's bytes (ranged GETs, UploadPart); see S3Direct. */
+  readonly direct: S3Direct | undefined;
+  /** UploadPart through `direct` (SNAPSTREAM_S3_FAST_PUT, default on). */
+  readonly directPut: boolean;
+  /**
+   * Ranged reads straight into the caller's buffer, without the SDK (see S3Direct); absent where
+   * that path does not apply, and the restore then uses `get`.
+   */
+  readonly getInto?: (key: string, range: ByteRange, into: Buffer, opts?: SignalOptions) => Promise<number>;
 
   constructor(cfg: S3StoreConfig, opts: S3StoreOptions) {
     this.bucket = cfg.bucket;
@@ -98,6 +109,20 @@ export class S3Store implements ObjectStore {
     });
     this.signParts = signPartPayload(cfg.endpoint);
     this.where = `s3://${cfg.bucket}${this.root ? '/' + this.root : ''}${cfg.endpoint ? ` at ${redactUrl(cfg.endpoint)}` : ''}`;
+    this.direct = S3Direct.create({
+      cfg,
+      credentials: this.client.config.credentials,
+      mapError: (key, e) => this.mapError(key, e),
+      where: this.where,
+    });
+    this.directPut = this.direct !== undefined && fastPathEnabled('PUT');
+    const fast = fastPathEnabled('GET') ? this.direct : undefined;
+    if (fast) {
+      this.getInto = async (key, range, into, opts = {}) => {
+        if (into.length < range.length) throw new SnapstreamError(ErrorCode.INTERNAL, `getInto: buffer of ${into.length} bytes for a range of ${range.length}`);
+        return fast.getInto(key, this.full(key), range.offset, into.subarray(0, range.length), opts.signal);
+      };
+    }
   }
 
   describe(): string {
@@ -244,6 +269,7 @@ export class S3Store implements ObjectStore {
   }
 
   async close(): Promise<void> {
+    this.direct?.close();
     this.client.destroy();
   }
 
@@ -300,6 +326,11 @@ class S3Upload implements MultipartUpload {
 
   async uploadPart(part: UploadPart, opts: SignalOptions = {}): Promise<void> {
     const s = this.store;
+    if (s.directPut) {
+      const etag = await s.direct!.uploadPart(this.key, this.fullKey, this.uploadId, part.number, part.data, s.signParts, opts.signal);
+      this.etags.set(part.number, etag);
+      return;
+    }
     const cmd = new UploadPartCommand({
       Bucket: s.bucket,
       Key: this.fullKey,

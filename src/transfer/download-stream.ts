@@ -54,8 +54,11 @@ export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: num
     try {
       await withRetry(
         async () => {
-          const body = await store.get(m.dataKey, { range: { offset: at, length: len }, signal: o.signal });
-          const got = await readInto(body, buf, o.signal);
+          const range = { offset: at, length: len };
+          // Stores that can fill the part buffer in place do (no stream, no chunk copies).
+          const got = store.getInto
+            ? await store.getInto(m.dataKey, range, buf, { signal: o.signal })
+            : await readInto(await store.get(m.dataKey, { range, signal: o.signal }), buf, o.signal);
           if (got !== len) {
             throw new SnapstreamError(
               ErrorCode.TRUNCATED,

@@ -204,6 +204,31 @@ export function runObjectStoreContract(name: string, factory: () => Promise<Cont
       expectBytes(await readAll(await store.get('repeat/obj')), Buffer.concat([p1, p2]));
     });
 
+    it('getInto, where the store has it, fills the buffer with exactly the bytes of get (ranges, last byte, over the end, zero length)', async () => {
+      if (!store.getInto) return; // optional fast path; the restore falls back to get
+      const whole = randomBytes(300 * KiB + 17);
+      await store.put('into/obj.bin', whole);
+      const ranges: [number, number][] = [
+        [0, whole.length],
+        [0, 1],
+        [whole.length - 1, 1],
+        [whole.length - 10, 100], // over the end: the 10 bytes that exist
+        [7, 0],
+        [123_457, 65_536],
+        [1, whole.length - 2],
+      ];
+      for (const [offset, length] of ranges) {
+        const into = Buffer.alloc(length + 8, 0xee);
+        const n = await store.getInto('into/obj.bin', { offset, length }, into);
+        const want = await readAll(await store.get('into/obj.bin', { range: { offset, length } }));
+        expect(n, `range ${offset}+${length}`).toBe(want.length);
+        expectBytes(into.subarray(0, n), want, `range ${offset}+${length}`);
+        expect(into.subarray(n).every((b) => b === 0xee), `range ${offset}+${length}: nothing written past the bytes read`).toBe(true);
+      }
+      await expectCode(store.getInto('into/missing', { offset: 0, length: 10 }, Buffer.alloc(10)), ErrorCode.NOT_FOUND);
+      await store.delete('into/obj.bin');
+    });
+
     it('limits.parallelParts matches what the entry declares', () => {
       expect(store.limits.parallelParts).toBe(unsupported.parallelParts === undefined);
     });
