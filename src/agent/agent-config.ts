@@ -60,6 +60,13 @@ export interface AgentConfig {
   healthMaxConnections: number;
   /** Plaintext health port: concurrent HTTP/2 streams per connection (Check or Watch calls). */
   healthMaxStreamsPerConnection: number;
+  /**
+   * Recovery (h13-recovery): leftovers younger than this are kept (unfinished uploads a retried
+   * backup may resume, half-received restores a retried restore continues).
+   */
+  recoveryGraceSeconds: number;
+  /** Run the ZFS recovery pass over the allowed pools at start-up. */
+  recoverOnStart: boolean;
 }
 
 export interface AgentKeysConfig {
@@ -94,6 +101,8 @@ export const DEFAULT_CONFIG: AgentConfig = {
   allowAnyClient: false,
   healthMaxConnections: 16,
   healthMaxStreamsPerConnection: 4,
+  recoveryGraceSeconds: 24 * 3600,
+  recoverOnStart: true,
 };
 
 /** Raw config keys that are not AgentConfig fields of the same name. */
@@ -182,6 +191,8 @@ export function buildAgentConfig(raw: Record<string, unknown>): AgentConfig {
     allowAnyClient: bool(r.allowAnyClient, 'allowAnyClient'),
     healthMaxConnections: int(r.healthMaxConnections, 'healthMaxConnections', 1, 10_000),
     healthMaxStreamsPerConnection: int(r.healthMaxStreamsPerConnection, 'healthMaxStreamsPerConnection', 1, 1000),
+    recoveryGraceSeconds: int(r.recoveryGraceSeconds, 'recoveryGraceSeconds', 0, 30 * 86400),
+    recoverOnStart: bool(r.recoverOnStart, 'recoverOnStart'),
   };
   if (r.tls !== undefined) {
     const t = r.tls as Record<string, unknown>;

@@ -6,6 +6,8 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { openStore } from '../location/open-store.js';
 import { Zfs } from '../zfs/zfs.js';
+import { claimingStore } from '../recovery/claiming-store.js';
+import { recoverAtStart } from '../recovery/recover-at-start.js';
 import { type AgentConfig, parseHostPort } from './agent-config.js';
 import type { AgentContext } from './agent-context.js';
 import { AgentMetrics } from './agent-metrics.js';
@@ -51,8 +53,10 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     jobs,
     metrics,
     log,
-    openStore: (cfg) => openStore(cfg, { log, maxSockets: config.defaultConcurrency * 2 + 4 }),
+    // claimingStore: the cleanup pass never removes the upload of a backup running right now.
+    openStore: async (cfg) => claimingStore(await openStore(cfg, { log, maxSockets: config.defaultConcurrency * 2 + 4 })),
   };
+  if (config.recoverOnStart) await recoverAtStart(config, zfs, log);
 
   const { packageDefinition, service } = loadAgentProto();
   const server = new grpc.Server({

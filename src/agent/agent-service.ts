@@ -14,6 +14,7 @@ import { jobToProto, phaseFromProto, timestamp } from './job-to-proto.js';
 import { isTerminal, type JobState } from './jobs/job-types.js';
 import { type LocationMsg, resolveLocation } from './request-location.js';
 import { type RestoreMsg, type VerifyMsg, prepareRestore, prepareVerify } from './restore-job.js';
+import { type CleanupMsg, cleanupRpc } from './cleanup-rpc.js';
 
 type Unary = (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => void;
 type Streaming = (call: grpc.ServerWritableStream<any, any>) => void;
@@ -188,6 +189,9 @@ export function agentService(ctx: AgentContext): Record<string, Unary | Streamin
       mustGetJob(req.jobId);
       return jobToProto(await ctx.jobs.cancel(req.jobId), node);
     }),
+
+    // --- h13-recovery ---
+    Cleanup: unary<CleanupMsg & Record<string, unknown>>('Cleanup', async (req, signal) => cleanupRpc(req, ctx, signal)),
 
     WatchJob: ((call: grpc.ServerWritableStream<{ jobId: string; progressIntervalMs: number }, unknown>) => {
       const interval = call.request.progressIntervalMs || 500;

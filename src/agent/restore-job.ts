@@ -7,6 +7,7 @@ import { validateBackupName } from '../transfer/layout.js';
 import type { Manifest } from '../transfer/manifest.js';
 import { DEFAULT_PART_SIZE } from '../transfer/part-plan.js';
 import { runRestore } from '../transfer/restore.js';
+import { restoreIdFor } from '../recovery/restore-markers.js';
 import { verifyBackup } from '../transfer/verify.js';
 import { parseDatasetName } from '../zfs/names.js';
 import { type AgentContext, type TransferMsg, resolveTransfer } from './agent-context.js';
@@ -31,6 +32,7 @@ export interface RestoreMsg {
   transfer?: TransferMsg | null;
   idempotencyKey: string;
   allowUnverified: boolean;
+  replacePartial?: boolean;
 }
 
 export interface VerifyMsg {
@@ -114,6 +116,9 @@ export async function prepareRestore(msg: RestoreMsg, ctx: AgentContext, signal:
               restoreAllIncrementalSnapshots: restoreAll,
               allowUnverified: msg.allowUnverified,
               allowUnauthenticated: ctx.config.keys?.allowUnauthenticated === true,
+              // The same request (same key) continues what its crashed attempt left.
+              restoreId: restoreIdFor(key),
+              replacePartial: msg.replacePartial === true,
               ...(targetIp ? { targetIp } : {}),
               transfer: {
                 concurrency: transfer.concurrency,

@@ -37,6 +37,9 @@ Flags override the YAML config file's keys (shown in brackets):
   --concurrency N            default parts in flight per job [defaultConcurrency] (default 4)
   --node-name NAME           reported in jobs [nodeName] (default $NODE_NAME)
   --log-level LEVEL          [logLevel] (default info)
+  --recovery-grace SECONDS   keep leftovers younger than this (resumable uploads, half-received
+                             restores) [recoveryGraceSeconds] (default 86400)
+  --recover-on-start BOOL    run the ZFS recovery pass at start-up [recoverOnStart] (default true)
 `;
 
 const FLAGS = {
@@ -67,6 +70,8 @@ const FLAGS = {
   concurrency: { type: 'string' },
   'node-name': { type: 'string' },
   'log-level': { type: 'string' },
+  'recovery-grace': { type: 'string' },
+  'recover-on-start': { type: 'string' },
 } as const;
 
 const FLAG_TO_KEY: Record<string, string> = {
@@ -92,6 +97,8 @@ const FLAG_TO_KEY: Record<string, string> = {
   concurrency: 'defaultConcurrency',
   'node-name': 'nodeName',
   'log-level': 'logLevel',
+  'recovery-grace': 'recoveryGraceSeconds',
+  'recover-on-start': 'recoverOnStart',
 };
 
 /** `snapstream agent`: runs until SIGTERM/SIGINT, then shuts down within the grace period. */

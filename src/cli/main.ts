@@ -19,6 +19,7 @@ Commands:
   cat       --from LOCATION --backup B --volume V      verified (decrypted) stream to stdout: | zfs recv
   keygen    --out DIR                                 create a signing key pair and an encryption key
   delete    LOCATION --backup B --volume V            delete one backup
+  cleanup   [LOCATION] [--pool P | --dataset DS]      remove what interrupted runs left (uploads, staging datasets)
   agent     run the node agent (gRPC API for the operator)
   controller --config FILE --agent HOST:PORT         run schedules: snapshot, back up, clean up, expire
   schedule  ls --config FILE                          schedules: last/next run, last result, backups
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, Command> = {
   delete: deleteCommand,
   cat: async (argv) => (await import('./commands/cat.js')).catCommand(argv),
   keygen: async (argv) => (await import('./commands/keygen.js')).keygenCommand(argv),
+  cleanup: async (argv) => (await import('./commands/cleanup.js')).cleanupCommand(argv),
   agent: async (argv) => (await import('./agent-command.js')).agentCommand(argv),
   controller: async (argv) => (await import('./commands/controller.js')).controllerCommand(argv),
   schedule: async (argv) => (await import('./commands/schedule.js')).scheduleCommand(argv),

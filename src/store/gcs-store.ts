@@ -16,6 +16,7 @@ import type {
   ObjectInfo,
   ObjectStore,
   PutOptions,
+  CleanupUploadsOptions,
   SignalOptions,
   StoreLimits,
 } from './object-store.js';
@@ -267,7 +268,7 @@ export class GcsStore implements ObjectStore {
    * every one of them is older than `olderThan` and the upload's key starts with `prefix`.
    * Returns the number of uploads removed.
    */
-  async cleanupUploads(prefix: string, olderThan: Date, opts: SignalOptions = {}): Promise<number> {
+  async cleanupUploads(prefix: string, olderThan: Date, opts: CleanupUploadsOptions = {}): Promise<number> {
     const dir = `${this.fullPrefix(GCS_UPLOADS_DIR)}/`;
     const uploads = new Map<string, { key: string; newest: number }>();
     let pageToken: string | undefined;
@@ -291,8 +292,13 @@ export class GcsStore implements ObjectStore {
     for (const [id, u] of uploads) {
       throwIfAborted(opts.signal);
       if (id === '' || !u.key.startsWith(prefix) || u.newest >= olderThan.getTime()) continue;
-      await this.call(u.key, opts.signal, () => deleteUnder(this.bucket, `${dir}${id}/`));
-      removed++;
+      const kept = opts.keep?.(u.key) === true;
+      const remove = !opts.dryRun && !kept;
+      if (remove) {
+        await this.call(u.key, opts.signal, () => deleteUnder(this.bucket, `${dir}${id}/`));
+        removed++;
+      }
+      opts.onUpload?.({ key: u.key, started: new Date(u.newest), removed: remove, kept });
     }
     return removed;
   }

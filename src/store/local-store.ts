@@ -11,6 +11,7 @@ import type {
   ObjectInfo,
   ObjectStore,
   PutOptions,
+  CleanupUploadsOptions,
   SignalOptions,
   StoreLimits,
   UploadPart,
@@ -194,7 +195,7 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async cleanupUploads(prefix: string, olderThan: Date, opts: SignalOptions = {}): Promise<number> {
+  async cleanupUploads(prefix: string, olderThan: Date, opts: CleanupUploadsOptions = {}): Promise<number> {
     let removed = 0;
     const visit = async (dirKey: string): Promise<void> => {
       let entries: Dirent[];
@@ -211,8 +212,16 @@ export class LocalStore implements ObjectStore {
         else if (ent.name.includes(TEMP_MARK) && key.startsWith(prefix.replace(/[^/]*$/, ''))) {
           const st = await fs.stat(full).catch(() => undefined);
           if (st && st.mtime < olderThan) {
-            await fs.rm(full, { force: true });
-            removed++;
+            const at = ent.name.indexOf(TEMP_MARK);
+            // ".<name>.snapstream-partial-<hex>" is the temp file of <dir>/<name>.
+            const objectKey = `${dirKey ? `${dirKey}/` : ''}${ent.name.slice(1, at)}`;
+            const kept = opts.keep?.(objectKey) === true;
+            const remove = !opts.dryRun && !kept;
+            if (remove) {
+              await fs.rm(full, { force: true });
+              removed++;
+            }
+            opts.onUpload?.({ key: key, started: st.mtime, removed: remove, kept });
           }
         }
       }

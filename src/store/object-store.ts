@@ -38,7 +38,7 @@ export interface ObjectStore {
    * Removes unfinished uploads under `prefix` started before `olderThan` (crashed agents leave them
    * behind and some stores bill for them). Returns how many were removed.
    */
-  cleanupUploads(prefix: string, olderThan: Date, opts?: SignalOptions): Promise<number>;
+  cleanupUploads(prefix: string, olderThan: Date, opts?: CleanupUploadsOptions): Promise<number>;
   /** Releases sockets/handles. */
   close(): Promise<void>;
 }
@@ -59,6 +59,15 @@ export interface StoreLimits {
 
 export interface SignalOptions {
   signal?: AbortSignal;
+}
+
+export interface CleanupUploadsOptions extends SignalOptions {
+  /** Only report (through onUpload) what would be removed. */
+  dryRun?: boolean;
+  /** Uploads whose (store-relative) key this returns true for are left alone: a running job's. */
+  keep?: (key: string) => boolean;
+  /** Called for every unfinished upload older than the cutoff: removed, kept (by `keep`), or neither (dryRun). */
+  onUpload?: (u: { key: string; started?: Date; removed: boolean; kept: boolean }) => void;
 }
 
 export interface PutOptions extends SignalOptions {

@@ -31,6 +31,7 @@ import type {
   ObjectInfo,
   ObjectStore,
   PutOptions,
+  CleanupUploadsOptions,
   SignalOptions,
   StoreLimits,
   UploadPart,
@@ -233,8 +234,9 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async cleanupUploads(prefix: string, olderThan: Date, opts: SignalOptions = {}): Promise<number> {
-    const fullPrefix = this.root ? joinKey(this.root) + '/' + prefix : prefix;
+  async cleanupUploads(prefix: string, olderThan: Date, opts: CleanupUploadsOptions = {}): Promise<number> {
+    const rootPrefix = this.root ? joinKey(this.root) + '/' : '';
+    const fullPrefix = rootPrefix + prefix;
     let removed = 0;
     let keyMarker: string | undefined;
     let idMarker: string | undefined;
@@ -247,8 +249,14 @@ export class S3Store implements ObjectStore {
       );
       for (const u of res.Uploads ?? []) {
         if (!u.Key || !u.UploadId || (u.Initiated && u.Initiated >= olderThan)) continue;
-        await this.abortUpload(u.Key, u.UploadId);
-        removed++;
+        const key = u.Key.startsWith(rootPrefix) ? u.Key.slice(rootPrefix.length) : u.Key;
+        const kept = opts.keep?.(key) === true;
+        const remove = !opts.dryRun && !kept;
+        if (remove) {
+          await this.abortUpload(u.Key, u.UploadId);
+          removed++;
+        }
+        opts.onUpload?.({ key, ...(u.Initiated ? { started: u.Initiated } : {}), removed: remove, kept });
       }
       if (!res.IsTruncated) break;
       keyMarker = res.NextKeyMarker;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -7,7 +6,11 @@ import { type OwnedProcess, checkExit } from '../exec/owned-process.js';
 import type { Layout } from '../location/location-config.js';
 import { planRestore } from '../plan/restore-plan.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { type DatasetName, parseDatasetName, parseSnapshotShortName } from '../zfs/names.js';
+import { type DatasetName, parseSnapshotShortName } from '../zfs/names.js';
+import { inFlight } from '../recovery/in-flight.js';
+import { RESTORE_PROPERTY, RESTORE_STATE_PROPERTY, restoreIdFor, stagingNameFor } from '../recovery/restore-markers.js';
+import { continueFrom } from '../recovery/restore-continuation.js';
+import { clearRestoreMarkers, swapIn } from '../recovery/safe-swap.js';
 import type { Zfs } from '../zfs/zfs.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, type RunOptions, type TransferOptions } from './backup.js';
 import { listBackups, readManifest } from './catalog.js';
@@ -35,6 +38,17 @@ export interface RestoreRequest {
   /** Sets io.openebs:targetip on the restored dataset (the seed's autoSetTargetIP). */
   targetIp?: string;
   transfer?: TransferOptions;
+  /**
+   * Identifies this restore request (same request, same id). Marks the datasets it creates
+   * (io.snapstream:restore) until it has finished, so a retry after a crash continues what the
+   * crashed attempt left. Default: derived from backup, volume and target.
+   */
+  restoreId?: string;
+  /**
+   * Replace (or continue) what a failed restore left in `target`, even one of another request:
+   * only a dataset carrying snapstream's restore marker, never an arbitrary one (that needs force).
+   */
+  replacePartial?: boolean;
 }
 
 export interface RestoreResult {
@@ -79,27 +93,41 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
   // What to destroy if the restore fails: the target when this restore creates it, or the staging
   // dataset of a forced restore. Never a dataset that existed before.
   let discardOnFailure: DatasetName | undefined;
+  const restoreId = req.restoreId ?? restoreIdFor(JSON.stringify([req.backup, req.volume, req.target, req.restoreAllIncrementalSnapshots === true]));
+  // The recovery pass leaves alone what a running restore works on.
+  const releases = [inFlight.claim('dataset', req.target)];
   try {
-    const existed = await zfs.exists(req.target, undefined, signal);
+    let existed = await zfs.exists(req.target, undefined, signal);
     const plan = await planFor(req, store, signal, log, deps.keys);
     // Authentication and keys first: not one byte of a forged or undecryptable backup is fetched.
     if (plan === 'legacy') requireAuthenticatedLegacy(req.backup, req.volume, deps.keys, req.allowUnauthenticated === true);
     else requireAuthenticated(plan, deps.keys, req.allowUnauthenticated === true);
     const readers = plan === 'legacy' ? [] : await Promise.all(plan.map((m) => readKeying(m, deps.keys, true)));
-    if (plan !== 'legacy') await checkTarget(req, plan, existed, zfs, signal);
-    else if (existed && !req.force) throw targetExists(req.target);
+    // Where a crashed attempt left off (a marked target holding the first links of the chain).
+    let startAt = 0;
+    if (existed && plan !== 'legacy' && !isIncremental(plan[0]!)) {
+      const cont = await continuation(req, restoreId, plan, zfs, signal, log);
+      if (cont === 'replace') existed = false;
+      else if (cont !== undefined) startAt = cont;
+    }
+    if (plan !== 'legacy' && startAt === 0) await checkTarget(req, plan, existed, zfs, signal);
+    else if (plan === 'legacy' && existed && !req.force) throw targetExists(req.target);
     // A forced full restore over an existing dataset receives beside it and swaps only once every
     // byte is verified and received: a failed restore leaves the old dataset exactly as it was (and
     // a full `zfs recv -F` over a mounted filesystem fails spuriously on zfs-fuse).
-    const staging = existed && (plan === 'legacy' || !isIncremental(plan[0]!)) ? stagingNameFor(req.target) : undefined;
+    const staging = existed && startAt === 0 && (plan === 'legacy' || !isIncremental(plan[0]!)) ? stagingNameFor(req.target) : undefined;
+    if (staging) releases.push(inFlight.claim('dataset', staging));
     const into: RestoreRequest = staging ? { ...req, target: staging, force: false } : req;
-    discardOnFailure = staging ?? (existed ? undefined : req.target);
+    // A dataset this restore creates carries the restore marker from its first received link on.
+    const created = staging ?? (existed ? undefined : req.target);
+    discardOnFailure = created ?? (startAt > 0 ? req.target : undefined);
     if (plan === 'legacy') {
       const r = await restoreLegacy(into, deps, signal, meter, log);
+      if (created) await zfs.setUserProperty(created, RESTORE_PROPERTY, restoreId, signal);
       if (staging) {
         discardOnFailure = undefined; // from here on the staged copy is the only copy
         await swapIn(zfs, staging, req.target, signal, log);
-      }
+      } else if (created) await finishMarkers(zfs, created, signal);
       await maybeSetTargetIp(req, zfs, signal);
       return { ...r, target: req.target };
     }
@@ -118,15 +146,23 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
     meter.estimatedBytes = plan.reduce((s, m) => s + m.size, 0);
     meter.setPhase('transfer');
     let bytes = 0;
+    if (startAt > 0) {
+      log.info({ receivedLinks: startAt, links: plan.length }, 'continuing the chain restore where the interrupted attempt left it');
+      meter.estimatedBytes = plan.slice(startAt).reduce((s, m) => s + m.size, 0);
+    }
     for (const [i, m] of plan.entries()) {
+      if (i < startAt) continue;
       log.info({ backup: m.backup, snapshot: m.snapshot, incremental: isIncremental(m), bytes: m.size, step: `${i + 1}/${plan.length}` }, 'receiving');
       // -F on later steps and on an incremental first step: the target may have been touched since the base.
       const force = i > 0 || isIncremental(m);
       bytes += await receiveOne(m, into, deps, { force, signal, meter, reader: readers[i]!, log });
+      if (i === 0 && created) await zfs.setUserProperty(created, RESTORE_PROPERTY, restoreId, signal);
     }
     if (staging) {
       discardOnFailure = undefined; // from here on the staged copy may be the only copy
       await swapIn(zfs, staging, req.target, signal, log);
+    } else if (created || startAt > 0) {
+      await finishMarkers(zfs, req.target, signal);
     }
     await maybeSetTargetIp(req, zfs, signal);
     meter.setPhase('done');
@@ -143,30 +179,50 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
     throw err;
   } finally {
     meter.stop();
+    for (const release of releases) release();
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
 }
 
-/** A sibling of the target that no one else would pick; parseDatasetName enforces ZFS's length limit. */
-function stagingNameFor(target: DatasetName): DatasetName {
-  return parseDatasetName(`${target}-snapstream-restore-${randomBytes(4).toString('hex')}`);
+/** Every link received: "complete" first, so a crash while clearing never looks half-received. */
+async function finishMarkers(zfs: Zfs, ds: DatasetName, signal: AbortSignal): Promise<void> {
+  await zfs.setUserProperty(ds, RESTORE_STATE_PROPERTY, 'complete', signal);
+  await clearRestoreMarkers(zfs, ds, signal);
 }
 
-/** Replaces `target` (and its snapshots) with the fully received `staging` dataset. */
-async function swapIn(zfs: Zfs, staging: DatasetName, target: DatasetName, signal: AbortSignal, log: Logger): Promise<void> {
-  try {
-    await zfs.destroyDataset(target, signal);
-    await zfs.rename(staging, target, signal);
-  } catch (e) {
-    const err = toSnapstreamError(e);
+/**
+ * What to do with an existing target before a full (chain) restore: undefined when it is not the
+ * leftover of a snapstream restore this request may take over (the usual checks apply); the index
+ * of the first link to receive when it holds the first links of this very chain (guids checked);
+ * 'replace' (after destroying it) when it is such a leftover but holds no link of this chain.
+ */
+async function continuation(req: RestoreRequest, restoreId: string, plan: Manifest[], zfs: Zfs, signal: AbortSignal, log: Logger): Promise<number | 'replace' | undefined> {
+  const marker = await zfs.getProperty(req.target, RESTORE_PROPERTY, undefined, signal);
+  const ours = marker !== '' && marker !== '-';
+  if (!ours) {
+    if (req.replacePartial && !req.force) {
+      throw new SnapstreamError(
+        ErrorCode.ALREADY_EXISTS,
+        `target dataset ${req.target} exists and was not left by a failed snapstream restore (it has no ${RESTORE_PROPERTY} marker): ` +
+          'replacePartial (--replace-partial) only replaces such leftovers; pass --force to replace an existing dataset',
+        { details: { target: req.target } },
+      );
+    }
+    return undefined;
+  }
+  if (marker !== restoreId && !req.replacePartial) {
     throw new SnapstreamError(
-      err.code,
-      `the restore succeeded into ${staging}, but replacing ${target} with it failed (${err.message}); ` +
-        `${staging} is kept: finish with \`zfs destroy -r ${target}; zfs rename ${staging} ${target}\``,
-      { cause: e, details: { staging, target } },
+      ErrorCode.ALREADY_EXISTS,
+      `target dataset ${req.target} holds what an unfinished snapstream restore (id ${marker}) left; ` +
+        'retry that restore, or pass replacePartial (--replace-partial) to replace or continue it with this one',
+      { details: { target: req.target, restoreId: marker } },
     );
   }
-  log.info({ target }, 'replaced the existing dataset with the restored one');
+  const from = continueFrom(plan, await zfs.listSnapshots(req.target, signal));
+  if (from !== undefined) return from;
+  log.info({ target: req.target, restoreId: marker }, 'the unfinished restore left no link of this chain: replacing it');
+  await zfs.destroyDataset(req.target, signal);
+  return 'replace';
 }
 
 async function planFor(req: RestoreRequest, store: ObjectStore, signal: AbortSignal, log: Logger, keys?: Keyring): Promise<Manifest[] | 'legacy'> {
@@ -240,6 +296,7 @@ interface ReceiveContext {
 }
 
 async function receiveOne(m: Manifest, req: RestoreRequest, deps: RestoreDeps, c: ReceiveContext): Promise<number> {
+  await discardResumeState(deps.zfs, req.target, c);
   const proc = deps.zfs.recv(req.target, { force: c.force, signal: c.signal });
   try {
     const { bytes } = await downloadVerified({
@@ -265,6 +322,21 @@ async function receiveOne(m: Manifest, req: RestoreRequest, deps: RestoreDeps, c
     checkExit(st, `zfs recv into ${req.target} (backup ${m.backup})`);
     throw e;
   }
+}
+
+/**
+ * Where ZFS keeps partial receives (OpenZFS `recv -s`), a saved partial state on the target blocks
+ * every other receive into it. A stored stream cannot be resumed at the token's offset (that needs a
+ * stream generated by `zfs send -t` on the source, which a restore does not have), so the link
+ * restarts: the saved state is discarded first. zfs-fuse has no resumable receives at all.
+ */
+async function discardResumeState(zfs: Zfs, target: DatasetName, c: ReceiveContext): Promise<void> {
+  if (!(await zfs.supportsResumableRecv(target, c.signal))) return;
+  if (!(await zfs.exists(target, undefined, c.signal))) return;
+  const token = await zfs.resumeToken(target, c.signal);
+  if (!token) return;
+  c.log.info({ target }, 'discarding the partial receive state left by an interrupted receive; the link restarts from its first byte');
+  await zfs.abortResumableRecv(target, c.signal);
 }
 
 function writeChunk(proc: OwnedProcess, data: Buffer): Promise<void> {

@@ -45,6 +45,7 @@ export class Zfs {
   private readonly allowed: readonly string[];
   private readonly log: Logger;
   private sendDryRunSupported: boolean | undefined;
+  private recvResumable: Promise<boolean> | undefined;
 
   constructor(opts: ZfsOptions) {
     this.binary = opts.binary ?? 'zfs';
@@ -240,13 +241,96 @@ export class Zfs {
    * `force` (-F) rolls the target back to its latest snapshot first, as incremental restores need
    * when the target was touched (mounting alone can change it).
    */
-  recv(target: DatasetName, opts: { force: boolean; signal?: AbortSignal }): OwnedProcess {
+  recv(target: DatasetName, opts: { force: boolean; resumable?: boolean; signal?: AbortSignal }): OwnedProcess {
     this.checkAllowed(target);
-    const args = ['recv', ...(opts.force ? ['-F'] : []), target];
+    // -s (only where supportsResumableRecv said so) keeps a partial receive instead of discarding it.
+    const args = ['recv', ...(opts.force ? ['-F'] : []), ...(opts.resumable ? ['-s'] : []), target];
     this.log.debug({ args }, 'spawning zfs recv');
     return new OwnedProcess(this.binary, args, { stdin: 'pipe', stdout: 'ignore', signal: opts.signal, env: { ...process.env, LC_ALL: 'C' } });
   }
+
+  /** Mounts the filesystem if it is not mounted (a dataset renamed while unmounted stays so on zfs-fuse). */
+  async ensureMounted(ds: DatasetName, signal?: AbortSignal): Promise<void> {
+    if ((await this.getProperty(ds, 'mounted', undefined, signal)) === 'yes') return;
+    // Not meant to be mounted: leave it so.
+    if ((await this.getProperty(ds, 'canmount', undefined, signal)) !== 'on') return;
+    if (['none', 'legacy'].includes(await this.getProperty(ds, 'mountpoint', undefined, signal))) return;
+    await this.runRetryingBusy(['mount', ds], signal);
+  }
+
+  /** Removes a locally set (user) property, as `zfs inherit` does; absent is not an error. */
+  async inheritProperty(ds: DatasetName, key: string, signal?: AbortSignal): Promise<void> {
+    this.checkAllowed(ds);
+    await this.run(['inherit', parseUserPropertyName(key), ds], signal);
+  }
+
+  /**
+   * Filesystems under `root` (itself included) whose user properties `keys` are set locally (not
+   * inherited), with their values and creation time. One `zfs get` for the whole tree.
+   */
+  async datasetsWithLocalProperties(root: DatasetName, keys: readonly string[], signal?: AbortSignal): Promise<Map<DatasetName, DatasetProperties>> {
+    this.checkAllowed(root);
+    const props = keys.map((k) => parseUserPropertyName(k));
+    const out = await this.run(['get', '-H', '-p', '-r', '-s', 'local', '-o', 'name,property,value', props.join(','), root], signal);
+    const found = new Map<DatasetName, DatasetProperties>();
+    for (const line of out.split('\n')) {
+      const [name, prop, value] = line.split('\t');
+      if (!name || !prop || value === undefined || name.includes('@')) continue;
+      const ds = name as DatasetName;
+      const e = found.get(ds) ?? { name: ds, props: {}, creation: 0 };
+      e.props[prop] = value;
+      found.set(ds, e);
+    }
+    if (found.size > 0) {
+      const created = await this.run(['get', '-H', '-p', '-o', 'name,value', 'creation', ...found.keys()], signal);
+      for (const line of created.split('\n')) {
+        const [name, value] = line.split('\t');
+        const e = name ? found.get(name as DatasetName) : undefined;
+        if (e && value) e.creation = Number(value);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * True when this zfs can keep a partial receive (`zfs recv -s`, OpenZFS 0.7+ with the
+   * extensible_dataset feature); zfs-fuse answers "invalid option 's'". Probed once: a dry-run
+   * receive of an empty stream shows whether the option parses without touching any dataset.
+   */
+  supportsResumableRecv(probeTarget: DatasetName, signal?: AbortSignal): Promise<boolean> {
+    this.checkAllowed(probeTarget);
+    this.recvResumable ??= (async () => {
+      const p = new OwnedProcess(this.binary, ['recv', '-s', '-n', probeTarget], { stdin: 'pipe', stdout: 'ignore', signal, env: { ...process.env, LC_ALL: 'C' } });
+      p.stdin.end();
+      const st = await p.exit;
+      const supported = !/invalid option|illegal option|unrecognized option/i.test(st.stderr);
+      this.log.debug({ supported }, 'zfs recv -s support probed');
+      return supported;
+    })();
+    return this.recvResumable;
+  }
+
+  /** The `receive_resume_token` of a partial resumable receive into `ds`, or undefined. */
+  async resumeToken(ds: DatasetName, signal?: AbortSignal): Promise<string | undefined> {
+    const v = await this.getProperty(ds, 'receive_resume_token', undefined, signal).catch(() => '-');
+    return v && v !== '-' ? v : undefined;
+  }
+
+  /** Discards the saved state of a partial resumable receive (`zfs recv -A`). */
+  async abortResumableRecv(ds: DatasetName, signal?: AbortSignal): Promise<void> {
+    this.checkAllowed(ds);
+    await this.run(['recv', '-A', ds], signal);
+  }
 }
+
+export interface DatasetProperties {
+  name: DatasetName;
+  /** Locally set user properties among those asked for. */
+  props: Record<string, string>;
+  /** Seconds since the epoch. */
+  creation: number;
+}
+
 
 function sendArgsTail(ds: DatasetName, snap: SnapshotShortName, prev?: SnapshotShortName): string[] {
   return [...(prev ? ['-i', snapshotName(ds, prev)] : []), snapshotName(ds, snap)];

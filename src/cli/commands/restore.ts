@@ -19,6 +19,9 @@ Options:
   --target DATASET       dataset to receive into (must not exist for a full restore, unless --force)
   --chain                replay the chain base..backup (restoreAllIncrementalSnapshots)
   --force                receive a full stream over an existing dataset (zfs recv -F)
+  --replace-partial      replace (or continue) what a failed snapstream restore left in --target:
+                         only a dataset carrying the io.snapstream:restore marker (a retry of the
+                         same command continues its own leftover without this flag)
   --allow-unverified     restore an object that has no manifest (written by the stock plugin)
   --target-ip IP         set io.openebs:targetip on the restored dataset (autoSetTargetIP)
   --concurrency N        ranged GETs in flight (default 4); memory ~ (N+1) x part size
@@ -35,6 +38,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     target: { type: 'string' },
     chain: { type: 'boolean' },
     force: { type: 'boolean' },
+    'replace-partial': { type: 'boolean' },
     'allow-unverified': { type: 'boolean' },
     'target-ip': { type: 'string' },
     concurrency: { type: 'string' },
@@ -74,6 +78,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
         allowUnverified: p.values['allow-unverified'] === true,
         allowUnauthenticated: p.values['allow-unauthenticated'] === true,
         force: p.values.force === true,
+        replacePartial: p.values['replace-partial'] === true,
         targetIp,
         transfer: { concurrency: int('restore', p, 'concurrency', 1, 64), rateLimitBytesPerSec: rate, stallTimeoutMs: stall === undefined ? undefined : stall * 1000 },
       },
