@@ -1,6 +1,7 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { type RecoveryReport, agentRoots, runRecovery } from '../recovery/run-recovery.js';
 import type { ObjectStore } from '../store/object-store.js';
+import { backupsPrefix } from '../transfer/layout.js';
 import { type DatasetName, parseDatasetName } from '../zfs/names.js';
 import type { AgentContext } from './agent-context.js';
 import { type LocationMsg, resolveLocation } from './request-location.js';
@@ -28,12 +29,18 @@ export async function cleanupRpc(msg: CleanupMsg, ctx: AgentContext, signal: Abo
     throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, 'cleanup: nothing to clean; set location (store side) and/or datasets=true or dataset (ZFS side)');
   }
   let store: ObjectStore | undefined;
-  if (wantStore) store = await ctx.openStore(resolveLocation(msg.location, '', 'cleanup').config);
+  let storePrefix: string | undefined;
+  if (wantStore) {
+    const loc = resolveLocation(msg.location, '', 'cleanup');
+    storePrefix = backupsPrefix(loc.config.layout);
+    store = await ctx.openStore(loc.config);
+  }
   try {
     const report = await runRecovery({
       zfs: ctx.zfs,
       roots,
       store,
+      storePrefix,
       graceSeconds: msg.olderThanSeconds || ctx.config.recoveryGraceSeconds,
       dryRun: msg.dryRun === true,
       signal,

@@ -10,6 +10,8 @@ import { inFlight } from './in-flight.js';
 export const PROGRESS_SUFFIX = '.snapstream-progress.json';
 
 export interface StoreCleanupOptions {
+  /** Only below this key prefix: the location's backups/ (backupsPrefix(layout)), never the whole bucket. */
+  prefix: string;
   /** Unfinished uploads (and progress records) younger than this are kept. */
   graceSeconds: number;
   dryRun?: boolean;
@@ -38,14 +40,14 @@ export async function cleanupStore(store: ObjectStore, opts: StoreCleanupOptions
   const cutoff = new Date(now.getTime() - opts.graceSeconds * 1000);
   const freshRecords = new Set<string>();
   const staleRecords: { key: string; lastModified?: Date }[] = [];
-  for await (const o of store.list('', { signal: opts.signal })) {
+  for await (const o of store.list(opts.prefix, { signal: opts.signal })) {
     if (!o.key.endsWith(PROGRESS_SUFFIX)) continue;
     const dataKey = o.key.slice(0, -PROGRESS_SUFFIX.length);
     if (o.lastModified && o.lastModified < cutoff) staleRecords.push({ key: o.key, lastModified: o.lastModified });
     else freshRecords.add(dataKey);
   }
   const out: StoreCleanupEntry[] = [];
-  await store.cleanupUploads('', cutoff, {
+  await store.cleanupUploads(opts.prefix, cutoff, {
     signal: opts.signal,
     dryRun: opts.dryRun,
     keep: (key) => inFlight.has('key', key) || freshRecords.has(key),

@@ -11,6 +11,8 @@ export interface RecoveryOptions {
   roots?: readonly DatasetName[];
   /** Store side: the location to clean (omit = skip). */
   store?: ObjectStore;
+  /** The location's backups/ prefix (backupsPrefix(layout)): the store side stays below it. */
+  storePrefix?: string;
   graceSeconds: number;
   dryRun?: boolean;
   signal?: AbortSignal;
@@ -42,7 +44,7 @@ export async function runRecovery(opts: RecoveryOptions): Promise<RecoveryReport
   const datasets = opts.zfs && opts.roots?.length
     ? await recoverDatasets(opts.zfs, { roots: opts.roots, graceSeconds: opts.graceSeconds, dryRun: opts.dryRun, signal: opts.signal, log: opts.log })
     : [];
-  const store = opts.store ? await cleanupStore(opts.store, { graceSeconds: opts.graceSeconds, dryRun: opts.dryRun, signal: opts.signal, log: opts.log }) : [];
+  const store = opts.store ? await cleanupStore(opts.store, { prefix: opts.storePrefix ?? '', graceSeconds: opts.graceSeconds, dryRun: opts.dryRun, signal: opts.signal, log: opts.log }) : [];
   return { dryRun: opts.dryRun === true, graceSeconds: opts.graceSeconds, datasets, store, summary: summarize(datasets, store) };
 }
 

@@ -407,44 +407,47 @@ describe.skipIf(!needs('zfs'))('cleanup touches only what snapstream made', { ti
   });
 });
 
-describe.skipIf(!needs('zfs', 's3'))('Cleanup RPC on S3 (radosgw)', { timeout: 60_000 }, () => {
+describe.each(['s3', 'swift'] as const)('Cleanup RPC on an S3 store (%s)', (server) => {
   let s3: S3Client;
   let bucket: string;
+  const ep = () => env[server]!;
   beforeAll(async () => {
-    s3 = makeS3Client(env.s3!);
+    if (!needs('zfs', server)) return;
+    s3 = makeS3Client(ep());
     bucket = uniqueName('rclean');
-    await createBucket(env.s3!, bucket);
+    await createBucket(ep(), bucket);
+    // The agent takes store credentials from its environment (the SDK's default chain).
+    client!.close();
+    await agent!.stop();
+    process.env.AWS_ACCESS_KEY_ID = ep().accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = ep().secretAccessKey;
+    process.env.AWS_REGION = ep().region;
+    await startAgent();
   });
   afterAll(async () => {
     s3?.destroy();
-    if (bucket) await emptyAndDeleteBucket(env.s3!, bucket).catch(() => {});
+    if (bucket) await emptyAndDeleteBucket(ep(), bucket).catch(() => {});
   });
 
-  it('aborts unfinished uploads older than the grace, keeps one a fresh progress record names (resumable) and young ones; dry run changes nothing', async () => {
-    const ep = env.s3!;
+  it.skipIf(!needs('zfs', server))('aborts unfinished uploads older than the grace, keeps one a fresh progress record names (resumable) and young ones; dry run changes nothing', { timeout: 60_000 }, async () => {
     const mk = (Key: string) => s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }));
     await mk('c/backups/b1/v-b1');
     await mk('c/backups/b2/v-b2');
-    await new Promise((r) => setTimeout(r, 2500));
+    await mk('elsewhere/backups/x/v-x'); // another location in the same bucket: not this cleanup's business
+    await new Promise((r) => setTimeout(r, 4000));
     await mk('c/backups/b3/v-b3');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'c/backups/b2/v-b2.snapstream-progress.json', Body: '{}' }));
-    // The agent needs credentials for radosgw: restart it with them.
-    client!.close();
-    await agent!.stop();
-    process.env.AWS_ACCESS_KEY_ID = ep.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = ep.secretAccessKey;
-    process.env.AWS_REGION = ep.region;
-    await startAgent();
-    const loc = { url: `s3://${bucket}/c?endpoint=${encodeURIComponent(ep.endpoint)}&region=${ep.region}&forcePathStyle=true` };
+    const loc = { url: `s3://${bucket}/c?endpoint=${encodeURIComponent(ep().endpoint)}&region=${ep().region}&forcePathStyle=true` };
     const dry = await call(client!, 'Cleanup', { location: loc, olderThanSeconds: 2, dryRun: true });
     expect(dry.dryRun).toBe(true);
     expect(dry.uploadsRemoved).toBe(0);
-    expect((await listUploads(s3, bucket)).length).toBe(3);
+    expect(dry.entries).toContainEqual(expect.objectContaining({ kind: 'upload', name: 'c/backups/b1/v-b1', action: 'would-remove' }));
+    expect((await listUploads(s3, bucket)).length).toBe(4);
     const res = await call(client!, 'Cleanup', { location: loc, olderThanSeconds: 2 });
     expect(res.uploadsRemoved).toBe(1);
-    expect(res.entries).toContainEqual(expect.objectContaining({ kind: 'upload', name: 'backups/b1/v-b1', action: 'removed' }));
-    expect(res.entries).toContainEqual(expect.objectContaining({ kind: 'upload', name: 'backups/b2/v-b2', action: 'kept' }));
-    expect((await listUploads(s3, bucket)).map((u) => u.key).sort()).toEqual(['c/backups/b2/v-b2', 'c/backups/b3/v-b3']);
+    expect(res.entries).toContainEqual(expect.objectContaining({ kind: 'upload', name: 'c/backups/b1/v-b1', action: 'removed' }));
+    expect(res.entries).toContainEqual(expect.objectContaining({ kind: 'upload', name: 'c/backups/b2/v-b2', action: 'kept' }));
+    expect((await listUploads(s3, bucket)).map((u) => u.key).sort()).toEqual(['c/backups/b2/v-b2', 'c/backups/b3/v-b3', 'elsewhere/backups/x/v-x']);
     // Nothing to clean is a clear error, not a silent no-op.
     await expect(call(client!, 'Cleanup', {})).rejects.toMatchObject({ snapstreamCode: 'INVALID_ARGUMENT' });
   });

@@ -3,6 +3,7 @@ import { ZFS_FLAGS, interruptSignal, locationFor, loggerFor, printJson, storeFor
 import { parseGoDuration } from '../../config/parse-duration.js';
 import { formatReport, runRecovery } from '../../recovery/run-recovery.js';
 import type { ObjectStore } from '../../store/object-store.js';
+import { backupsPrefix } from '../../transfer/layout.js';
 import { parseDatasetName } from '../../zfs/names.js';
 
 export const CLEANUP_HELP = `Usage: snapstream cleanup [LOCATION] [--pool POOL | --dataset DATASET]... [options]
@@ -48,13 +49,15 @@ export async function cleanupCommand(argv: string[]): Promise<number> {
   const zfs = roots.length ? zfsFor(p, log) : undefined;
   for (const r of roots) zfs!.checkAllowed(r);
   let store: ObjectStore | undefined;
+  let storePrefix: string | undefined;
   if (p.positionals[0] !== undefined) {
     const { location } = await locationFor('cleanup', p.positionals[0], 'LOCATION');
+    storePrefix = backupsPrefix(location.layout);
     store = await storeFor(location, log);
   }
   const { signal, dispose } = interruptSignal();
   try {
-    const report = await runRecovery({ zfs, roots, store, graceSeconds, dryRun: p.values['dry-run'] === true, signal, log });
+    const report = await runRecovery({ zfs, roots, store, storePrefix, graceSeconds, dryRun: p.values['dry-run'] === true, signal, log });
     if (p.values.json) printJson(report);
     else process.stdout.write(formatReport(report));
     return report.summary.failed > 0 ? 1 : 0;
