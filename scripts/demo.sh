@@ -31,7 +31,22 @@ IMG="$WORK/pool.img"
 BUCKET="file://$WORK/bucket"
 export SNAPSTREAM_LOG_LEVEL=${SNAPSTREAM_LOG_LEVEL:-warn}  # JSON logs off for a readable demo
 SS="node bin/snapstream.js"
-cleanup() { zpool destroy -f "$POOL" >/dev/null 2>&1 || true; rm -f "$IMG"; }
+# zfs-fuse answers "pool is busy" for a moment after datasets were mounted or received: retry the
+# destroy (bounded, ~15 s), and delete the image only once the pool is gone. Deleting the file of a
+# still-imported pool leaves a phantom pool on the host (seen in CI).
+cleanup() {
+  zpool list "$POOL" >/dev/null 2>&1 || { rm -f "$IMG"; return 0; }
+  for i in $(seq 30); do
+    zpool destroy -f "$POOL" >/dev/null 2>&1 && break
+    zpool list "$POOL" >/dev/null 2>&1 || break
+    sleep 0.5
+  done
+  if zpool list "$POOL" >/dev/null 2>&1; then
+    echo "demo: could not destroy pool $POOL (still busy); kept its image $IMG: run 'zpool destroy -f $POOL && rm -f $IMG'" >&2
+    return 1
+  fi
+  rm -f "$IMG"
+}
 trap cleanup EXIT
 rm -rf "$WORK/bucket" && mkdir -p "$WORK"
 
