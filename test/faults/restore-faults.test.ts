@@ -366,7 +366,8 @@ describe.skipIf(!needs('zfs'))('swap faults: one complete dataset under a known 
 
 describe.skipIf(!needs('zfs'))('cleanup touches only what snapstream made', { timeout: 60_000 }, () => {
   it('a dataset named like a staging copy but without the marker, and a user property lookalike on another name, are left alone', async () => {
-    const lookalike = await createDataset(root, 'data-snapstream-restore-deadbeef');
+    // A staging-like name with only part of the markers (no restore id): not provably ours.
+    const lookalike = await createDataset(root, 'data-snapstream-restore-deadbeef', { 'io.snapstream:restore-state': 'complete' });
     const foreign = await createDataset(root, 'foreign-snapstream-old-0badf00d', { 'io.snapstream:swap-old': `${root}/somewhere-else` });
     const r = await snapstream('cleanup', '--dataset', root, '--older-than', '1s', '--json');
     const report = JSON.parse(r.stdout);
