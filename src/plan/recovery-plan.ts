@@ -35,8 +35,9 @@ export type RecoveryAction =
  * Per target T of a forced restore (staging copies S, old copies O parked by a swap):
  *  - T missing, a complete S exists: the crash hit the swap after T was parked: finish it (S -> T).
  *  - T missing, no complete S, an O exists: move O back to T (the restore is lost, the data is not).
- *  - T exists: every O is the pre-swap dataset after a finished swap, every S an unfinished restore
- *    (T is unchanged): destroy them.
+ *  - T exists: every O is the pre-swap dataset after a finished swap: destroy it; every S is an
+ *    unfinished restore (T is unchanged): destroyed once older than the grace period (before that it
+ *    may be a forced restore running in another process).
  * Then a restore target with "restore-state=complete" is a finished restore whose markers were not
  * cleared yet: clear them; one with only the restore id is a half-received chain: kept while younger
  * than the grace period (a retry of the same restore continues it), destroyed after.
@@ -78,6 +79,13 @@ export function planRecovery(input: RecoveryInput): RecoveryAction[] {
     }
     for (const s of g.stagings) {
       if (s === complete && !input.existing.has(target)) continue; // renamed in above
+      const age = input.nowSeconds - s.creation;
+      if (targetExists && age < input.graceSeconds) {
+        // It may be the staging copy of a forced restore running in another process (the CLI) right
+        // now; a retry of the same restore replaces its own, and this pass removes it after the grace.
+        actions.push({ op: 'keep', dataset: s.name, reason: `staging copy of an unfinished restore of ${target}, ${age} s old: removed after ${input.graceSeconds} s (a retry of the same restore replaces it)` });
+        continue;
+      }
       actions.push({ op: 'destroy', dataset: s.name, reason: `staging copy of an unfinished restore of ${target} (${target} is unchanged)` });
     }
     for (const o of g.olds) {

@@ -8,7 +8,7 @@ import { planRestore } from '../plan/restore-plan.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { type DatasetName, parseSnapshotShortName } from '../zfs/names.js';
 import { inFlight } from '../recovery/in-flight.js';
-import { RESTORE_PROPERTY, RESTORE_STATE_PROPERTY, restoreIdFor, stagingNameFor } from '../recovery/restore-markers.js';
+import { RESTORE_PROPERTY, RESTORE_STATE_PROPERTY, classifyName, restoreIdFor, stagingNameFor } from '../recovery/restore-markers.js';
 import { continueFrom } from '../recovery/restore-continuation.js';
 import { clearRestoreMarkers, swapIn } from '../recovery/safe-swap.js';
 import type { Zfs } from '../zfs/zfs.js';
@@ -116,7 +116,10 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
     // byte is verified and received: a failed restore leaves the old dataset exactly as it was (and
     // a full `zfs recv -F` over a mounted filesystem fails spuriously on zfs-fuse).
     const staging = existed && startAt === 0 && (plan === 'legacy' || !isIncremental(plan[0]!)) ? stagingNameFor(req.target) : undefined;
-    if (staging) releases.push(inFlight.claim('dataset', staging));
+    if (staging) {
+      releases.push(inFlight.claim('dataset', staging));
+      await removeOwnStagings(zfs, req.target, restoreId, signal, log);
+    }
     const into: RestoreRequest = staging ? { ...req, target: staging, force: false } : req;
     // A dataset this restore creates carries the restore marker from its first received link on.
     const created = staging ?? (existed ? undefined : req.target);
@@ -181,6 +184,21 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
     meter.stop();
     for (const release of releases) release();
     opts.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+/**
+ * A retried forced restore replaces the staging copies its own crashed attempts left (same restore
+ * id, exact staging name, not in use in this process); others are the recovery pass's business.
+ */
+async function removeOwnStagings(zfs: Zfs, target: DatasetName, restoreId: string, signal: AbortSignal, log: Logger): Promise<void> {
+  const parent = target.includes('/') ? (target.slice(0, target.lastIndexOf('/')) as DatasetName) : undefined;
+  if (!parent) return;
+  for (const d of (await zfs.datasetsWithLocalProperties(parent, [RESTORE_PROPERTY], signal, 1)).values()) {
+    const c = classifyName(d.name);
+    if (c.kind !== 'staging' || c.target !== target || d.props[RESTORE_PROPERTY] !== restoreId || inFlight.has('dataset', d.name)) continue;
+    log.info({ dataset: d.name }, 'removing the staging copy an interrupted attempt of this restore left');
+    await zfs.destroyDataset(d.name, signal);
   }
 }
 

@@ -77,13 +77,13 @@ export class Zfs {
    * zfs-fuse reports "dataset is busy" for a moment after a dataset was created or received (its
    * FUSE mount settles asynchronously); destroy and rename retry that one error (up to ~9 s).
    */
-  private async runRetryingBusy(args: string[], signal?: AbortSignal): Promise<void> {
+  private async runRetryingBusy(args: string[], signal?: AbortSignal, attempts = 8): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.run(args, signal);
         return;
       } catch (e) {
-        if (!isBusy(e) || attempt >= 8) throw e;
+        if (!isBusy(e) || attempt >= attempts) throw e;
         this.log.debug({ args, attempt }, 'dataset busy; retrying');
         await sleep(250 * attempt, undefined, { signal });
       }
@@ -123,7 +123,16 @@ export class Zfs {
     this.checkAllowed(ds);
     if (!(await this.exists(ds, undefined, signal))) return false;
     // -f unmounts even if busy.
-    await this.runRetryingBusy(['destroy', '-r', '-f', ds], signal);
+    try {
+      await this.runRetryingBusy(['destroy', '-r', '-f', ds], signal);
+    } catch (e) {
+      // zfs-fuse stays "busy" while any process has a file open or its cwd inside the (already
+      // detached) mount, which on a loaded machine can last many seconds: unmount explicitly
+      // (forced), then keep trying a while longer (up to ~30 s more, bounded).
+      if (!isBusy(e)) throw e;
+      await this.run(['unmount', '-f', ds], signal).catch(() => undefined);
+      await this.runRetryingBusy(['destroy', '-r', '-f', ds], signal, 16);
+    }
     this.log.info({ dataset: ds }, 'dataset destroyed');
     return true;
   }
@@ -136,10 +145,15 @@ export class Zfs {
       await this.run(['rename', from, to], signal);
     } catch (e) {
       if (!isBusy(e)) throw e;
-      // zfs-fuse cannot rename a mounted filesystem (OpenZFS remounts by itself): unmount, rename, mount.
-      await this.runRetryingBusy(['unmount', from], signal);
-      await this.run(['rename', from, to], signal);
-      await this.run(['mount', to], signal);
+      // zfs-fuse cannot rename a mounted filesystem (OpenZFS remounts by itself): unmount, rename,
+      // mount. Each step may meet zfs-fuse's passing "busy" again on a loaded machine: retried, and
+      // an unmount that stays busy is forced.
+      await this.runRetryingBusy(['unmount', from], signal).catch(async (ue: unknown) => {
+        if (!isBusy(ue)) throw ue;
+        await this.run(['unmount', '-f', from], signal);
+      });
+      await this.runRetryingBusy(['rename', from, to], signal);
+      await this.runRetryingBusy(['mount', to], signal);
     }
     this.log.info({ from, to }, 'dataset renamed');
   }
@@ -268,10 +282,11 @@ export class Zfs {
    * Filesystems under `root` (itself included) whose user properties `keys` are set locally (not
    * inherited), with their values and creation time. One `zfs get` for the whole tree.
    */
-  async datasetsWithLocalProperties(root: DatasetName, keys: readonly string[], signal?: AbortSignal): Promise<Map<DatasetName, DatasetProperties>> {
+  async datasetsWithLocalProperties(root: DatasetName, keys: readonly string[], signal?: AbortSignal, depth?: number): Promise<Map<DatasetName, DatasetProperties>> {
     this.checkAllowed(root);
     const props = keys.map((k) => parseUserPropertyName(k));
-    const out = await this.run(['get', '-H', '-p', '-r', '-s', 'local', '-o', 'name,property,value', props.join(','), root], signal);
+    const scope = depth === undefined ? ['-r'] : ['-d', String(depth)];
+    const out = await this.run(['get', '-H', '-p', ...scope, '-s', 'local', '-o', 'name,property,value', props.join(','), root], signal);
     const found = new Map<DatasetName, DatasetProperties>();
     for (const line of out.split('\n')) {
       const [name, prop, value] = line.split('\t');

@@ -18,11 +18,17 @@ function plan(marked: MarkedDataset[], existing: string[], opts: { live?: string
   return planRecovery({ marked, existing: new Set(existing), live: new Set(opts.live ?? []), nowSeconds: NOW, graceSeconds: opts.grace ?? 3600 });
 }
 
-const staging = (complete: boolean) => ds(S, { 'io.snapstream:restore': 'r1', ...(complete ? { 'io.snapstream:restore-state': 'complete' } : {}) });
+const staging = (complete: boolean, age = 7200) => ds(S, { 'io.snapstream:restore': 'r1', ...(complete ? { 'io.snapstream:restore-state': 'complete' } : {}) }, NOW - age);
 const old = ds(O, { 'io.snapstream:swap-old': T });
 
 describe('planRecovery: a swap interrupted at every step ends with one complete dataset named T', () => {
-  it('staging received, swap not started: destroy the staging copy, T unchanged', () => {
+  it('a staging copy younger than the grace is kept while T exists (a forced restore of another process may be receiving it)', () => {
+    expect(plan([staging(false, 10)], [T, S]).map((x) => x.op)).toEqual(['keep']);
+    // T missing: a complete copy is moved in whatever its age.
+    expect(plan([staging(true, 10), old], [S, O]).map((x) => x.op)).toEqual(['rename', 'clear', 'destroy']);
+  });
+
+  it('staging received, swap not started: destroy the staging copy after the grace, T unchanged', () => {
     expect(plan([staging(false)], [T, S])).toEqual([{ op: 'destroy', dataset: S, reason: expect.any(String) }]);
     expect(plan([staging(true)], [T, S])).toEqual([{ op: 'destroy', dataset: S, reason: expect.any(String) }]);
   });
