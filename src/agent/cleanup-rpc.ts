@@ -16,7 +16,7 @@ export interface CleanupMsg {
 
 /** The Cleanup RPC: one recovery pass over what the request names, reported entry by entry. */
 export async function cleanupRpc(msg: CleanupMsg, ctx: AgentContext, signal: AbortSignal): Promise<Record<string, unknown>> {
-  const wantStore = Boolean(msg.location && (msg.location.url || msg.location.vsl));
+  const wantStore = Boolean(msg.location && (msg.location.kind || msg.location.url || msg.location.vsl || msg.location.name));
   let roots: DatasetName[] = [];
   if (msg.dataset) {
     const ds = parseDatasetName(msg.dataset);
@@ -31,7 +31,7 @@ export async function cleanupRpc(msg: CleanupMsg, ctx: AgentContext, signal: Abo
   let store: ObjectStore | undefined;
   let storePrefix: string | undefined;
   if (wantStore) {
-    const loc = resolveLocation(msg.location, '', 'cleanup');
+    const loc = resolveLocation(msg.location, '', 'cleanup', ctx.config.locationGrants);
     storePrefix = backupsPrefix(loc.config.layout);
     store = await ctx.openStore(loc.config);
   }

@@ -48,6 +48,8 @@ let digestS1: string;
 let digestS2: string;
 let guids: Record<string, string>;
 const extraPools: string[] = [];
+/** Locations the agent is granted (issue 10's allowedLocations): the test's own store, and its bucket. */
+const grantedLocations: string[] = [];
 
 const snapstream = (...args: string[]) => run(process.execPath, [path.join(REPO, 'bin/snapstream.js'), ...args], { timeoutMs: 120_000 });
 
@@ -98,6 +100,7 @@ async function startAgent(): Promise<{ recovery: any }> {
     '--insecure-plaintext',
     '--allowed-pool', root,
     ...extraPools.flatMap((p) => ['--allowed-pool', p]),
+    ...grantedLocations.flatMap((l) => ['--allow-location', l]),
     '--zfs-binary', crash.binary,
     '--recovery-grace', '3600',
     '--log-level', 'debug',
@@ -160,6 +163,7 @@ beforeAll(async () => {
   guids = await snapGuids(src);
   storeDir = mkdtempSync(path.join(tmpdir(), 'snapstream-rfault-'));
   url = `file://${storeDir}`;
+  grantedLocations.push(url);
   await snapstream('backup', `${src}@s1`, '--to', url, '--volume', 'v', '-q');
   await snapstream('backup', `${src}@s2`, '--from', 's1', '--to', url, '--volume', 'v', '--previous-backup', 's1', '-q');
   crash = crashZfs();
@@ -454,6 +458,7 @@ describe.each(['s3', 'swift'] as const)('Cleanup RPC on an S3 store (%s)', (serv
     process.env.AWS_ACCESS_KEY_ID = ep().accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = ep().secretAccessKey;
     process.env.AWS_REGION = ep().region;
+    grantedLocations.push(`s3://${bucket}?endpoint=${encodeURIComponent(ep().endpoint)}`);
     await startAgent();
   });
   afterAll(async () => {
@@ -482,5 +487,9 @@ describe.each(['s3', 'swift'] as const)('Cleanup RPC on an S3 store (%s)', (serv
     expect((await listUploads(s3, bucket)).map((u) => u.key).sort()).toEqual(['c/backups/b2/v-b2', 'c/backups/b3/v-b3', 'elsewhere/backups/x/v-x']);
     // Nothing to clean is a clear error, not a silent no-op.
     await expect(call(client!, 'Cleanup', {})).rejects.toMatchObject({ snapstreamCode: 'INVALID_ARGUMENT' });
+    // Cleanup deletes: a location the agent is not granted, or a dataset outside its pools, is refused.
+    const other = { url: `s3://not-granted-${bucket}/c?endpoint=${encodeURIComponent(ep().endpoint)}&region=${ep().region}&forcePathStyle=true` };
+    await expect(call(client!, 'Cleanup', { location: other, olderThanSeconds: 1 })).rejects.toMatchObject({ snapstreamCode: 'PERMISSION_DENIED' });
+    await expect(call(client!, 'Cleanup', { dataset: `${env.zfsPool}`, olderThanSeconds: 1 })).rejects.toMatchObject({ snapstreamCode: 'PERMISSION_DENIED' });
   });
 });

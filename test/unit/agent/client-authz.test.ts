@@ -44,7 +44,7 @@ describe('client identities', () => {
     const rd = { identities: ['dns:reader.example'], clientAuth: true };
     for (const m of ['Backup', 'Restore', 'DeleteBackup', 'CreateSnapshot', 'DestroySnapshot', 'CancelJob', 'ListJobs', 'SomeFutureRpc']) expect(decideCall(m, op, policy).role).toBe('operator');
     for (const m of ['ListBackups', 'ListSnapshots', 'VerifyBackup', 'GetJob', 'ListJobs', 'WatchJob']) expect(decideCall(m, rd, policy).role).toBe('reader');
-    for (const m of ['Backup', 'Restore', 'DeleteBackup', 'CreateSnapshot', 'DestroySnapshot', 'CancelJob', 'SomeFutureRpc']) {
+    for (const m of ['Backup', 'Restore', 'DeleteBackup', 'CreateSnapshot', 'DestroySnapshot', 'CancelJob', 'Cleanup', 'SomeFutureRpc']) {
       expect(() => decideCall(m, rd, policy), m).toThrow(expect.objectContaining({ code: 'PERMISSION_DENIED', message: expect.stringMatching(/role reader.*clients/) }));
     }
     expect(() => decideCall('ListJobs', { identities: ['cn:stranger'], clientAuth: true }, policy)).toThrow(/cn:stranger is not listed in the agent's clients/);
