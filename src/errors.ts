@@ -47,6 +47,17 @@ export const ErrorCode = {
    * it was written with, or a part whose authentication tag fails (altered ciphertext).
    */
   DECRYPTION_FAILED: 'DECRYPTION_FAILED',
+  /**
+   * A stream refused before any byte reached `zfs recv`: not a ZFS send stream, a compound
+   * (`-p`/`-R`) stream carrying properties without allowStreamProperties, a BEGIN payload, or guids
+   * that differ from the manifest's (a stream of another snapshot).
+   */
+  STREAM_REFUSED: 'STREAM_REFUSED',
+  /**
+   * A snapshot cleanup or retention would destroy is not one snapstream made (name outside the
+   * schedule's naming, or a guid other than the manifest's): it is kept and reported.
+   */
+  SNAPSHOT_MISMATCH: 'SNAPSHOT_MISMATCH',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -123,6 +134,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case ErrorCode.UNAUTHENTICATED:
     case ErrorCode.SIGNATURE_INVALID:
     case ErrorCode.DECRYPTION_FAILED:
+    case ErrorCode.STREAM_REFUSED:
       return ExitCode.INTEGRITY;
     case ErrorCode.ABORTED:
       return ExitCode.ABORTED;

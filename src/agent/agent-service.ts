@@ -122,11 +122,11 @@ export function agentService(ctx: AgentContext): Record<string, Unary | Streamin
       const info = (await ctx.zfs.listSnapshots(ds, signal)).find((s) => s.name === snap);
       return { dataset: ds, name: snap, guid: info?.guid ?? '', created: info ? timestamp(new Date(info.creation * 1000)) : null };
     }),
-    DestroySnapshot: unary<{ dataset: string; snapName: string }>('DestroySnapshot', async (req, signal) => {
+    DestroySnapshot: unary<{ dataset: string; snapName: string; expectedGuid?: string }>('DestroySnapshot', async (req, signal) => {
       const ds = parseDatasetName(req.dataset);
       const snap = parseSnapshotShortName(req.snapName);
       ctx.zfs.checkAllowed(ds);
-      return { destroyed: await ctx.zfs.destroySnapshot(ds, snap, signal) };
+      return { destroyed: await ctx.zfs.destroySnapshot(ds, snap, signal, req.expectedGuid || undefined) };
     }),
     ListSnapshots: unary<{ dataset: string }>(
       'ListSnapshots',

@@ -21,6 +21,8 @@ export function grpcCodeFor(code: string): grpc.status {
       return grpc.status.ALREADY_EXISTS;
     case ErrorCode.BASE_MISSING:
     case ErrorCode.PART_LIMIT:
+    case ErrorCode.STREAM_REFUSED:
+    case ErrorCode.SNAPSHOT_MISMATCH:
       return grpc.status.FAILED_PRECONDITION;
     case ErrorCode.INTEGRITY_MISMATCH:
     case ErrorCode.TRUNCATED:

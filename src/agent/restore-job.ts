@@ -2,9 +2,10 @@ import { requireAuthenticated } from '../keys/manifest-auth.js';
 import { isIP } from 'node:net';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { readManifest } from '../transfer/catalog.js';
+import { listBackups, readManifest } from '../transfer/catalog.js';
+import { planRestore } from '../plan/restore-plan.js';
 import { validateBackupName } from '../transfer/layout.js';
-import type { Manifest } from '../transfer/manifest.js';
+import { type Manifest, isIncremental } from '../transfer/manifest.js';
 import { DEFAULT_PART_SIZE } from '../transfer/part-plan.js';
 import { runRestore } from '../transfer/restore.js';
 import { restoreIdFor } from '../recovery/restore-markers.js';
@@ -33,6 +34,8 @@ export interface RestoreMsg {
   idempotencyKey: string;
   allowUnverified: boolean;
   replacePartial?: boolean;
+  /** Field 50 (h10-hostile): accept compound (-p/-R) streams and the properties they carry. */
+  allowStreamProperties?: boolean;
 }
 
 export interface VerifyMsg {
@@ -42,11 +45,19 @@ export interface VerifyMsg {
   transfer?: TransferMsg | null;
 }
 
-/** Memory of a download: (window + 1) buffers of the largest part. */
-function downloadMemory(manifest: Manifest | undefined, window: number): number {
-  const largest = manifest ? Math.max(DEFAULT_PART_SIZE, ...manifest.parts.map((p) => p.size)) : DEFAULT_PART_SIZE;
+/**
+ * Memory of a download: (window + 1) buffers of the largest part of every backup it will read (a
+ * chain restore reads its bases too, and a base may have far larger parts than the named backup).
+ */
+export function downloadMemory(manifests: readonly Manifest[], window: number): number {
+  let largest = DEFAULT_PART_SIZE;
+  let encrypted = false;
+  for (const m of manifests) {
+    for (const p of m.parts) largest = Math.max(largest, p.size);
+    if (m.encryption) encrypted = true;
+  }
   // An encrypted part is held twice while it is decrypted (stored bytes and plaintext).
-  return (window + 1) * largest * (manifest?.encryption ? 2 : 1) + JOB_OVERHEAD_BYTES;
+  return (window + 1) * largest * (encrypted ? 2 : 1) + JOB_OVERHEAD_BYTES;
 }
 
 async function withStore<T>(ctx: AgentContext, store: ObjectStore, f: () => Promise<T>): Promise<T> {
@@ -82,7 +93,7 @@ export async function prepareRestore(msg: RestoreMsg, ctx: AgentContext, signal:
   }
   const targetIp = autoSetTargetIp ? msg.targetIp : '';
   const transfer = resolveTransfer(msg.transfer, undefined, ctx.config);
-  const fp = fingerprint({ kind: 'restore', target, backup, volume, restoreAll, targetIp, location: location.identity, allowUnverified: msg.allowUnverified });
+  const fp = fingerprint({ kind: 'restore', target, backup, volume, restoreAll, targetIp, location: location.identity, allowUnverified: msg.allowUnverified, ...(msg.allowStreamProperties ? { allowStreamProperties: true } : {}) });
   const key = idempotencyKey('restore', msg.idempotencyKey, fp);
   const joined = ctx.jobs.lookup(key, fp);
   if (joined) return { joined };
@@ -98,12 +109,20 @@ export async function prepareRestore(msg: RestoreMsg, ctx: AgentContext, signal:
     }
     // Refused as the RPC's own error, before a job exists (runRestore checks the whole chain again).
     if (manifest) requireAuthenticated([manifest], ctx.keys, ctx.config.keys?.allowUnauthenticated === true);
+    // A chain restore reserves for the whole chain, planned now from the manifests (a broken chain
+    // fails here, before the job is admitted).
+    const plan =
+      manifest && restoreAll && isIncremental(manifest)
+        ? planRestore((await listBackups(store, location.config.layout, { volume, signal })).backups, { backup, volume }, true)
+        : manifest
+          ? [manifest]
+          : [];
     const spec: JobSpec = {
       kind: 'restore',
       key,
       fingerprint: fp,
       description: `${location.describe} ${backup}/${volume}${restoreAll ? ' (whole chain)' : ''} -> ${target}`,
-      memoryBytes: downloadMemory(manifest, transfer.concurrency),
+      memoryBytes: downloadMemory(plan, transfer.concurrency),
       stallTimeoutMs: transfer.stallTimeoutMs,
       run: async (jc) => {
         try {
@@ -119,6 +138,7 @@ export async function prepareRestore(msg: RestoreMsg, ctx: AgentContext, signal:
               // The same request (same key) continues what its crashed attempt left.
               restoreId: restoreIdFor(key),
               replacePartial: msg.replacePartial === true,
+              allowStreamProperties: msg.allowStreamProperties === true,
               ...(targetIp ? { targetIp } : {}),
               transfer: {
                 concurrency: transfer.concurrency,
@@ -159,7 +179,7 @@ export async function prepareVerify(msg: VerifyMsg, ctx: AgentContext, signal: A
       key: joined ? `${key}:${Date.now()}` : key,
       fingerprint: fp,
       description: `verify ${location.describe} ${backup}/${volume}`,
-      memoryBytes: downloadMemory(manifest, transfer.concurrency),
+      memoryBytes: downloadMemory([manifest], transfer.concurrency),
       stallTimeoutMs: transfer.stallTimeoutMs,
       run: async (jc) => {
         try {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { jsonSafe } from '../printable.js';
 import { createLogger } from '../log.js';
 import type { LocationConfig } from '../location/location-config.js';
 import { openStore } from '../location/open-store.js';
@@ -78,5 +79,5 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void } 
 }
 
 export function printJson(v: unknown): void {
-  process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+  process.stdout.write(jsonSafe(JSON.stringify(v, null, 2)) + '\n');
 }

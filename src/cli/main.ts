@@ -1,4 +1,5 @@
 import { ExitCode, exitCodeFor, toSnapstreamError } from '../errors.js';
+import { printableLine } from '../printable.js';
 import { VERSION } from '../version.js';
 import { backupCommand } from './commands/backup.js';
 import { deleteCommand } from './commands/delete.js';
@@ -72,7 +73,8 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd(rest);
   } catch (e) {
     const err = toSnapstreamError(e);
-    process.stderr.write(`snapstream ${name}: error ${err.code}: ${redactText(err.message)}\n`);
+    // Redacted (secrets) and escaped (messages can quote bucket-held keys): never raw to the terminal.
+    process.stderr.write(`snapstream ${name}: error ${err.code}: ${printableLine(redactText(err.message))}\n`);
     return exitCodeFor(err.code);
   }
 }

@@ -10,13 +10,14 @@ import type { ClusterImpl } from './open-cluster.js';
 export function snapshotRouter(cluster: ClusterImpl): AgentClient {
   const unsupported = (what: string) => () => Promise.reject(new SnapstreamError(ErrorCode.INTERNAL, `snapshotRouter: ${what} is not routed`));
   return {
-    async destroySnapshot(dataset, snap, signal) {
+    async destroySnapshot(dataset, snap, signal, expectedGuid) {
       const inv = await cluster.recentInventory(signal);
       let destroyed = false;
       for (const n of inv) {
         const d = n.datasets.find((x) => x.name === dataset);
         if (!d?.snapshots.some((s) => s.name === snap)) continue;
-        destroyed = (await cluster.client(n.address).destroySnapshot(dataset, snap, signal)) || destroyed;
+        // The guid the manifest recorded travels on: each node checks it before destroying.
+        destroyed = (await cluster.client(n.address).destroySnapshot(dataset, snap, signal, expectedGuid)) || destroyed;
       }
       return destroyed;
     },

@@ -6,8 +6,11 @@
 export interface AgentClient {
   /** Takes `dataset@snap`. Rejects ALREADY_EXISTS when it is there already. */
   createSnapshot(dataset: string, snap: string, signal?: AbortSignal): Promise<void>;
-  /** Destroys `dataset@snap`; false when it did not exist. */
-  destroySnapshot(dataset: string, snap: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Destroys `dataset@snap`; false when it did not exist. With `expectedGuid`, a snapshot of that
+   * name with another guid is kept and the call rejects SNAPSHOT_MISMATCH.
+   */
+  destroySnapshot(dataset: string, snap: string, signal?: AbortSignal, expectedGuid?: string): Promise<boolean>;
   /** Snapshot names (the part after "@") of `dataset`, oldest first. */
   listSnapshots(dataset: string, signal?: AbortSignal): Promise<string[]>;
   /** Starts (or joins, when an identical request is running or done) a backup job. */

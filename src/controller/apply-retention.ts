@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { ErrorCode, isSnapstreamError } from '../errors.js';
+import { vetDestroys } from '../plan/destroy-guard.js';
 import { planRetention } from '../plan/retention-plan.js';
 import type { Manifest } from '../transfer/manifest.js';
 import type { AgentClient } from './agent-client.js';
@@ -34,7 +36,7 @@ export interface RetentionOutcome {
  */
 export async function applyRetention(
   input: RetentionInput,
-  deps: { catalog: BackupCatalog; agent: AgentClient; log: Logger; onDestroyed?: (snap: string) => void },
+  deps: { catalog: BackupCatalog; agent: AgentClient; log: Logger; onDestroyed?: (snap: string) => void; onRefused?: (snap: string, reason: string) => void },
   signal?: AbortSignal,
 ): Promise<RetentionOutcome> {
   const out: RetentionOutcome = { deleted: [], blocked: [], broken: [], remaining: 0 };
@@ -63,14 +65,25 @@ export async function applyRetention(
       out.deleted.push(name);
       deps.log.info({ backup: name, volume, finishedAt: m.finishedAt }, 'backup expired and deleted');
       // On a cluster (anyDataset) the snapshot is wherever the manifest says it was sent from.
-      if ((dataset !== undefined && dataset === m.dataset) || input.anyDataset === true) {
-        try {
-          if (await deps.agent.destroySnapshot(m.dataset, m.snapshot, signal)) {
-            deps.onDestroyed?.(m.snapshot);
-            deps.log.info({ snapshot: m.snapshot, dataset }, "destroyed the expired backup's snapshot");
+      const target = input.anyDataset === true ? m.dataset : dataset;
+      if (target !== undefined && target === m.dataset) {
+        // The manifest came from the bucket: only a snapshot of this schedule's naming with the
+        // guid it recorded is destroyed (destroy-guard.ts); anything else is reported and kept.
+        const vetted = vetDestroys({ schedule: input.schedule, dataset: target, candidates: [{ snapshot: m.snapshot, manifest: m }] });
+        for (const r of vetted.refused) {
+          deps.onRefused?.(r.snapshot, r.reason);
+          deps.log.warn({ snapshot: r.snapshot, reason: r.reason, backup: name }, `not destroying the expired backup's snapshot: ${r.message}`);
+        }
+        for (const v of vetted.destroy) {
+          try {
+            if (await deps.agent.destroySnapshot(target, v.snapshot, signal, v.expectedGuid)) {
+              deps.onDestroyed?.(v.snapshot);
+              deps.log.info({ snapshot: v.snapshot, dataset: target }, "destroyed the expired backup's snapshot");
+            }
+          } catch (e) {
+            if (isSnapstreamError(e, ErrorCode.SNAPSHOT_MISMATCH)) deps.onRefused?.(v.snapshot, 'guid-mismatch');
+            deps.log.warn({ snapshot: v.snapshot, err: (e as Error).message }, "could not destroy the expired backup's snapshot");
           }
-        } catch (e) {
-          deps.log.warn({ snapshot: m.snapshot, err: (e as Error).message }, "could not destroy the expired backup's snapshot");
         }
       }
     }

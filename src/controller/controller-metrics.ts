@@ -11,6 +11,7 @@ export class ControllerMetrics {
   readonly backupsExpired: Counter<'schedule'>;
   readonly expiryBlocked: Gauge<'schedule'>;
   readonly snapshotsDestroyed: Counter<'schedule' | 'reason'>;
+  readonly snapshotsKept: Counter<'schedule' | 'reason'>;
   readonly backups: Gauge<'schedule'>;
   readonly lastSuccess: Gauge<'schedule'>;
   readonly lastRun: Gauge<'schedule'>;
@@ -51,6 +52,12 @@ export class ControllerMetrics {
     this.snapshotsDestroyed = new Counter({
       name: 'snapstream_schedule_snapshots_destroyed_total',
       help: 'Pool snapshots destroyed by cleanup (reason: cleanup | failed | expired | orphan)',
+      labelNames: ['schedule', 'reason'],
+      registers,
+    });
+    this.snapshotsKept = new Counter({
+      name: 'snapstream_schedule_snapshots_kept_total',
+      help: 'Snapshots cleanup or retention would have destroyed but kept: not made by the schedule (reason: foreign-name | other-dataset | no-guid | guid-mismatch | unauthenticated)',
       labelNames: ['schedule', 'reason'],
       registers,
     });

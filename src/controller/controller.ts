@@ -227,6 +227,7 @@ export class Controller {
     this.opts.metrics?.lastRun.set({ schedule: s.name }, slot.getTime() / 1000);
     const started = Date.now();
     const onDestroyed = (_snap: string, reason: string) => this.opts.metrics?.snapshotsDestroyed.inc({ schedule: s.name, reason });
+    const onRefused = (_snap: string, reason: string) => this.opts.metrics?.snapshotsKept.inc({ schedule: s.name, reason });
 
     let volumes: VolumeRunStatus[] = [];
     for (;;) {
@@ -254,7 +255,7 @@ export class Controller {
               manifests,
               ...(fullBecause !== undefined ? { fullBecause } : {}),
             },
-            { agent: this.opts.agent, log, onDestroyed },
+            { agent: this.opts.agent, log, onDestroyed, onRefused },
             signal,
           );
           volumes.push(r);
@@ -303,7 +304,7 @@ export class Controller {
       const cluster = this.opts.cluster;
       const r = await applyRetention(
         { schedule: s.name, now: this.clock.now(), ...retentionOf(s), volumes: s.volumes, manifests, ...(cluster ? { anyDataset: true } : {}) },
-        { catalog, agent: cluster ? snapshotRouter(cluster) : this.opts.agent, log, onDestroyed: (snap) => onDestroyed(snap, 'expired') },
+        { catalog, agent: cluster ? snapshotRouter(cluster) : this.opts.agent, log, onDestroyed: (snap) => onDestroyed(snap, 'expired'), onRefused },
         signal,
       );
       this.opts.metrics?.backupsExpired.inc({ schedule: s.name }, r.deleted.length);

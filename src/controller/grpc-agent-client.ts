@@ -74,8 +74,8 @@ export class GrpcAgentClient implements AgentClient {
     await this.call('CreateSnapshot', { dataset, snapName: snap }, signal);
   }
 
-  async destroySnapshot(dataset: string, snap: string, signal?: AbortSignal): Promise<boolean> {
-    const r = await this.call<{ destroyed: boolean }>('DestroySnapshot', { dataset, snapName: snap }, signal);
+  async destroySnapshot(dataset: string, snap: string, signal?: AbortSignal, expectedGuid?: string): Promise<boolean> {
+    const r = await this.call<{ destroyed: boolean }>('DestroySnapshot', { dataset, snapName: snap, ...(expectedGuid ? { expectedGuid } : {}) }, signal);
     return r.destroyed;
   }
 

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError, isSnapstreamError, toSnapstreamError } from '../errors.js';
 import { deriveCompletedBackup, planBackup } from '../plan/backup-plan.js';
+import { compareBackups } from '../plan/backup-order.js';
 import { planCleanup, planOrphanCleanup } from '../plan/cleanup-plan.js';
-import { scheduledBackupTime } from '../plan/scheduled-name.js';
+import { type DestroyCandidate, vetDestroys } from '../plan/destroy-guard.js';
+import { isScheduledBackupName, scheduledBackupTime } from '../plan/scheduled-name.js';
 import type { Manifest } from '../transfer/manifest.js';
 import type { AgentClient } from './agent-client.js';
 import type { VolumeRunStatus } from './schedule-status.js';
@@ -26,6 +28,8 @@ export interface VolumeBackupDeps {
   log: Logger;
   /** Called for every snapshot destroyed, with why (cleanup | failed | orphan). */
   onDestroyed?: (snap: string, reason: string) => void;
+  /** Called for every snapshot cleanup wanted to destroy but kept: not made by this schedule. */
+  onRefused?: (snap: string, reason: string) => void;
 }
 
 /**
@@ -39,12 +43,19 @@ export async function runVolumeBackup(input: VolumeBackupInput, deps: VolumeBack
   const { agent } = deps;
   const { schedule, volume, dataset } = input;
   const others = input.manifests.filter((m) => m.volume === volume);
+  // Only manifests naming a snapshot of this schedule's own naming on this dataset can be a base: a
+  // manifest planted in the bucket must not pick the base (nor, through it, what cleanup destroys).
   const completed = deriveCompletedBackup(
-    others.filter((m) => !isAtOrAfter(m, schedule, input.slot)),
+    others.filter((m) => !isAtOrAfter(m, schedule, input.slot) && isScheduledBackupName(m.snapshot, schedule) && m.dataset === dataset),
     schedule,
     volume,
   );
   const previousBase = completed?.lastSnapName ?? '';
+  // The manifest the previous base's name comes from: its guid is what may be destroyed.
+  const baseManifest = others
+    .filter((m) => m.schedule === schedule && m.snapshot === previousBase && m.dataset === dataset && !isAtOrAfter(m, schedule, input.slot))
+    .sort(compareBackups)
+    .at(-1);
   const pool = await agent.listSnapshots(dataset, signal);
   const plan = planBackup({
     schedule,
@@ -57,11 +68,22 @@ export async function runVolumeBackup(input: VolumeBackupInput, deps: VolumeBack
   });
   const log = deps.log.child({ backup: plan.backupName, volume, dataset });
   const destroy = async (snaps: readonly string[], reason: string) => {
-    for (const s of snaps) {
+    const candidates: DestroyCandidate[] = snaps.map((s) => (s === previousBase && baseManifest ? { snapshot: s, manifest: baseManifest } : { snapshot: s }));
+    const vetted = vetDestroys({ schedule, dataset, candidates });
+    for (const r of vetted.refused) {
+      deps.onRefused?.(r.snapshot, r.reason);
+      log.warn({ snapshot: r.snapshot, reason: r.reason }, `not destroying snapshot: ${r.message}`);
+    }
+    for (const { snapshot: s, expectedGuid } of vetted.destroy) {
       try {
-        if (await agent.destroySnapshot(dataset, s, signal)) deps.onDestroyed?.(s, reason);
+        if (await agent.destroySnapshot(dataset, s, signal, expectedGuid)) deps.onDestroyed?.(s, reason);
         log.info({ snapshot: s, reason }, 'destroyed snapshot');
       } catch (e) {
+        if (isSnapstreamError(e, ErrorCode.SNAPSHOT_MISMATCH)) {
+          deps.onRefused?.(s, 'guid-mismatch');
+          log.warn({ snapshot: s, reason: 'guid-mismatch', err: e.message }, 'not destroying snapshot: it is not the one the manifest recorded');
+          continue;
+        }
         // Cleanup failing must not fail the backup; the orphan sweep of a later run retries it.
         log.warn({ snapshot: s, reason, err: (e as Error).message }, 'could not destroy snapshot; a later run retries');
       }

@@ -16,7 +16,26 @@ export interface DirectTarget {
  * buffers): no allocation per read, no copy, no stream machinery per chunk, and reads are larger than a
  * pipe's 64 KiB. On `zfs send` this halved the agent's CPU for reading and removed ~35 MiB of chunk
  * garbage from its RSS. Linux abstract socket namespace: nothing on disk to clean up.
+ *
+ * Peer authentication: an abstract socket has no file permissions, and its name shows in
+ * /proc/net/unix, so any local process may connect between our listen() and our own connect(); the
+ * first connection accepted used to become zfs send's stdout, handing the stream to that process.
+ * Node exposes neither socketpair(2) nor SO_PEERCRED, so our connecting end writes a random 32-byte
+ * nonce first and only the accepted connection that delivers exactly that nonce becomes the child's
+ * end; any other connection is closed (the nonce never leaves this process: it travels only over
+ * our own connection). The child (zfs send, which cannot speak a handshake) gets a socket that is
+ * already proven to be connected to our reader.
  */
+export interface SocketPipeOptions {
+  /** Test seam: runs after listen() and before our own connect() (where a foreign peer would race). */
+  beforeConnect?: (name: string) => Promise<void>;
+}
+
+const NONCE_BYTES = 32;
+/** Connections (ours included) and time accepted while waiting for ours; beyond, the pipe is not made. */
+const MAX_ACCEPTS = 16;
+const HANDSHAKE_TIMEOUT_MS = 5000;
+
 export class SocketPipe {
   private target: DirectTarget | undefined;
   private readonly spare = Buffer.allocUnsafeSlow(64 * 1024);
@@ -31,18 +50,31 @@ export class SocketPipe {
     this.ended = ended;
   }
 
-  static async open(): Promise<SocketPipe> {
+  static async open(opts: SocketPipeOptions = {}): Promise<SocketPipe> {
     const server = net.createServer();
     const name = `\0snapstream-${process.pid}-${randomBytes(6).toString('hex')}`;
+    const nonce = randomBytes(NONCE_BYTES);
+    let timer: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(name, () => resolve());
       });
       const accepted = new Promise<net.Socket>((resolve, reject) => {
-        server.once('connection', resolve);
+        let count = 0;
+        timer = setTimeout(() => reject(new Error('socket pair: our own connection did not arrive in time')), HANDSHAKE_TIMEOUT_MS);
+        server.on('connection', (sock) => {
+          if (++count > MAX_ACCEPTS) {
+            sock.destroy();
+            reject(new Error(`socket pair: ${MAX_ACCEPTS} foreign connections to ${JSON.stringify(name.slice(1))}; not using it`));
+            return;
+          }
+          void authenticatePeer(sock, nonce).then((ok) => (ok ? resolve(sock) : sock.destroy()));
+        });
         server.once('error', reject);
       });
+      accepted.catch(() => {});
+      await opts.beforeConnect?.(name);
       let self: SocketPipe | undefined;
       const reader = net.connect({
         path: name,
@@ -73,10 +105,12 @@ export class SocketPipe {
         reader.once('connect', resolve);
         reader.once('error', reject);
       });
+      reader.write(nonce);
       const childEnd = await accepted;
       self = new SocketPipe(childEnd, reader, ended);
       return self;
     } finally {
+      clearTimeout(timer);
       server.close();
     }
   }
@@ -96,4 +130,32 @@ export class SocketPipe {
     this.childEnd.destroy();
     this.reader.destroy();
   }
+}
+
+/**
+ * Resolves true when the first bytes `sock` delivers are exactly `nonce` (then it is paused, nothing
+ * else having been read), false on anything else: other bytes, more bytes, EOF, an error or silence.
+ */
+function authenticatePeer(sock: net.Socket, nonce: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    let got = Buffer.alloc(0);
+    const done = (ok: boolean) => {
+      clearTimeout(t);
+      sock.removeListener('data', onData);
+      sock.removeListener('end', onFail);
+      sock.removeListener('error', onFail);
+      sock.pause();
+      resolve(ok);
+    };
+    const onFail = () => done(false);
+    const onData = (b: Buffer) => {
+      got = Buffer.concat([got, b]);
+      if (got.length < nonce.length && nonce.subarray(0, got.length).equals(got)) return;
+      done(got.length === nonce.length && got.equals(nonce));
+    };
+    const t = setTimeout(onFail, HANDSHAKE_TIMEOUT_MS);
+    sock.on('data', onData);
+    sock.once('end', onFail);
+    sock.once('error', onFail);
+  });
 }

@@ -14,7 +14,7 @@ export async function openStore(cfg: LocationConfig, opts: OpenStoreOptions): Pr
   const s = cfg.store;
   switch (s.provider) {
     case 'local':
-      return new LocalStore(s.path);
+      return new LocalStore(s.path, { log: opts.log });
     case 'aws': {
       // Loaded on demand like GCS: the AWS SDK is a large share of startup time and memory.
       const { S3Store } = await import('../store/s3-store.js');

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
+import { FILE_MODE, OPEN_CREATE, OPEN_READ, checkDirChain, ensureDir, prepareRoot, syncDir } from './local-paths.js';
 import { validateObjectKey } from './object-key.js';
 import type {
   ByteRange,
@@ -34,12 +36,21 @@ export class LocalStore implements ObjectStore {
     parallelParts: true,
   };
   readonly root: string;
+  private readonly log: Logger | undefined;
+  private ready: Promise<void> | undefined;
 
-  constructor(root: string) {
+  constructor(root: string, opts: { log?: Logger } = {}) {
+    this.log = opts.log;
     if (!path.isAbsolute(root)) {
       throw new SnapstreamError(ErrorCode.INVALID_LOCATION, `local store path ${JSON.stringify(root)} must be absolute`);
     }
     this.root = path.resolve(root);
+  }
+
+  /** The root, made 0700 if missing (see local-paths.ts for the no-symlink rules). Once per store. */
+  private prepared(): Promise<void> {
+    this.ready ??= prepareRoot(this.root, (msg) => this.log?.warn(msg));
+    return this.ready;
   }
 
   describe(): string {
@@ -61,10 +72,11 @@ export class LocalStore implements ObjectStore {
   async put(key: string, body: Buffer, opts: PutOptions = {}): Promise<void> {
     const p = this.pathOf(key);
     await wrap(key, async () => {
-      await fs.mkdir(path.dirname(p), { recursive: true });
+      await this.prepared();
+      await ensureDir(this.root, path.dirname(p));
       const tmp = this.tempPathFor(p);
       try {
-        const h = await fs.open(tmp, 'wx');
+        const h = await fs.open(tmp, OPEN_CREATE, FILE_MODE);
         try {
           await h.writeFile(body, { signal: opts.signal });
           await h.sync();
@@ -83,9 +95,10 @@ export class LocalStore implements ObjectStore {
   async createUpload(key: string): Promise<MultipartUpload> {
     const p = this.pathOf(key);
     return wrap(key, async () => {
-      await fs.mkdir(path.dirname(p), { recursive: true });
+      await this.prepared();
+      await ensureDir(this.root, path.dirname(p));
       const tmp = this.tempPathFor(p);
-      const handle = await fs.open(tmp, 'wx');
+      const handle = await fs.open(tmp, OPEN_CREATE, FILE_MODE);
       return new LocalUpload(key, p, tmp, handle);
     });
   }
@@ -93,7 +106,8 @@ export class LocalStore implements ObjectStore {
   async get(key: string, opts: GetOptions = {}): Promise<Readable> {
     const p = this.pathOf(key);
     return wrap(key, async () => {
-      const h = await fs.open(p, 'r');
+      await checkDirChain(this.root, path.dirname(p), false);
+      const h = await fs.open(p, OPEN_READ);
       const r = opts.range;
       if (r && r.length === 0) {
         await h.close();
@@ -135,7 +149,8 @@ export class LocalStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     const p = this.pathOf(key);
     try {
-      const st = await fs.stat(p);
+      await checkDirChain(this.root, path.dirname(p), false);
+      const st = await fs.lstat(p);
       if (!st.isFile()) return undefined;
       return { key, size: st.size, lastModified: st.mtime };
     } catch (e) {
@@ -149,6 +164,7 @@ export class LocalStore implements ObjectStore {
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
     if (dirKey !== '') validateObjectKey(dirKey, 'list prefix');
+    await wrap(dirKey, () => checkDirChain(this.root, path.join(this.root, dirKey), false));
     yield* this.walk(dirKey, prefix, opts.signal);
   }
 
@@ -179,6 +195,7 @@ export class LocalStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     const p = this.pathOf(key);
     await wrap(key, async () => {
+      await checkDirChain(this.root, path.dirname(p), false);
       await fs.rm(p, { force: true });
       await this.pruneEmptyDirs(path.dirname(p));
     });
@@ -305,14 +322,6 @@ class LocalUpload implements MultipartUpload {
     }
     await fs.rm(this.tmpPath, { force: true }).catch(() => {});
   }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // A rename is durable only once its directory is synced; some filesystems refuse, which is fine.
-  const h = await fs.open(dir, 'r').catch(() => undefined);
-  if (!h) return;
-  await h.sync().catch(() => {});
-  await h.close();
 }
 
 function isNotFound(e: unknown): boolean {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { Layout } from '../location/location-config.js';
 import type { ObjectInfo, ObjectStore } from '../store/object-store.js';
+import { printableLine } from '../printable.js';
 import { readSmallObject } from './download-stream.js';
 import { backupOfKey, backupsPrefix, dataKeyFor, isDataKey, isManifestKey, volumeOfDataKey } from './layout.js';
 import { MANIFEST_MAX_BYTES, type Manifest, manifestKeyFor } from './manifest.js';
@@ -71,14 +72,19 @@ export async function listBackups(store: ObjectStore, layout: Layout, opts: List
     for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
       try {
         const m = openManifest(await readSmallObject(store, key, MANIFEST_MAX_BYTES, opts.signal), key, opts.keys);
+        // Bound to its key: a manifest planted under another backup's (or volume's) key that claims
+        // to be "s1" must not shadow or duplicate the real s1 (nor feed chain planning).
         if (manifestKeyFor(m.dataKey) !== key) throw new Error(`its dataKey ${m.dataKey} does not match its own key`);
+        if (dataKeyFor(layout, m.backup, m.volume) !== m.dataKey) {
+          throw new Error(`it claims to be backup ${m.backup} of volume ${m.volume}, whose key is ${manifestKeyFor(dataKeyFor(layout, m.backup, m.volume))}, not this one`);
+        }
         if (opts.volume && m.volume !== opts.volume) continue;
         backups.push(m);
         data.delete(m.dataKey);
       } catch (e) {
         if (e instanceof SnapstreamError && e.code === ErrorCode.ABORTED) throw e;
         invalid.push({ key, error: (e as Error).message });
-        opts.log?.warn({ key, err: (e as Error).message }, 'ignoring invalid manifest');
+        opts.log?.warn({ key: printableLine(key), err: printableLine((e as Error).message) }, 'ignoring invalid manifest');
       }
     }
   };

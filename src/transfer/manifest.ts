@@ -1,4 +1,6 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
+import { checkManifestNames } from './manifest-names.js';
+import { DEFAULT_MAX_PART_BYTES, maxPartBytes } from './max-part-size.js';
 
 /**
  * The manifest is the commit marker of a backup: written last, next to the stream object. A backup
@@ -16,6 +18,8 @@ export const MANIFEST_SUFFIX = '.snapstream.json';
 /** Upper bound on a manifest's size: 10,000 parts at ~90 bytes each fit with a wide margin. */
 export const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
 export const MANIFEST_MAX_PARTS = 10_000;
+/** The default cap on a declared part's size (see max-part-size.ts; SNAPSTREAM_MAX_PART_SIZE). */
+export const MAX_PART_BYTES = DEFAULT_MAX_PART_BYTES;
 /** S3's object size limit; anything claiming more is hostile or corrupt. */
 const MAX_STREAM_BYTES = 5 * 1024 ** 4;
 
@@ -171,7 +175,7 @@ export function parseManifest(bytes: Buffer, where: string): Manifest {
     if (n !== i + 1) bad(`parts[${i}].n is ${n}, expected ${i + 1}`);
     const offset = int(p.offset, `parts[${i}].offset`, MAX_STREAM_BYTES);
     if (offset !== expectOffset) bad(`parts[${i}].offset is ${offset}, expected ${expectOffset} (parts must be contiguous)`);
-    const psize = int(p.size, `parts[${i}].size`, 5 * 1024 ** 3);
+    const psize = int(p.size, `parts[${i}].size`, maxPartBytes());
     if (psize === 0 && size !== 0) bad(`parts[${i}].size is 0`);
     const h = p[hash];
     if (typeof h !== 'string' || !hashRe.test(h)) return bad(`parts[${i}].${hash} must be ${hashWhat}`);
@@ -210,7 +214,7 @@ export function parseManifest(bytes: Buffer, where: string): Manifest {
     // A Kubernetes node name (DNS subdomain) or any short printable name; never control characters.
     if (!/^[A-Za-z0-9._:-]*$/.test(node)) bad('"node" may only contain letters, digits and "._:-"');
   }
-  return {
+  const m: Manifest = {
     ...(node ? { node } : {}),
     format: MANIFEST_FORMAT,
     version,
@@ -234,6 +238,8 @@ export function parseManifest(bytes: Buffer, where: string): Manifest {
     agent: { name: 'snapstream', version: String((agent as Record<string, unknown>).version).slice(0, 64) },
     sendArgs: (o.sendArgs as string[]).slice(),
   };
+  checkManifestNames(m, where);
+  return m;
 }
 
 function parseEncryption(v: unknown, bad: (why: string) => never): ManifestEncryption {

@@ -1,5 +1,6 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { StoreLimits } from '../store/object-store.js';
+import { maxPartBytes } from './max-part-size.js';
 
 export const MiB = 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * MiB;
@@ -27,7 +28,8 @@ export interface PartPlanInput {
 }
 
 export function planParts(input: PartPlanInput): PartPlan {
-  const { limits } = input;
+  // Parts never exceed what a manifest may declare (max-part-size.ts), whatever the store allows.
+  const limits = { ...input.limits, maxPartSize: Math.min(input.limits.maxPartSize, maxPartBytes()) };
   const maxParts = limits.maxParts;
   let initial: number;
   if (input.partSize !== undefined) {

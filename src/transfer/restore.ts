@@ -1,8 +1,5 @@
-import { pipeline } from 'node:stream/promises';
-import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError, abortedError, toSnapstreamError } from '../errors.js';
-import { type OwnedProcess, checkExit } from '../exec/owned-process.js';
 import type { Layout } from '../location/location-config.js';
 import { planRestore } from '../plan/restore-plan.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -21,6 +18,9 @@ import { ProgressMeter } from './progress.js';
 import type { Keyring } from '../keys/keyring.js';
 import { requireAuthenticated, requireAuthenticatedLegacy } from '../keys/manifest-auth.js';
 import { type ReadKeying, readKeying } from '../keys/read-keying.js';
+import { type RecvPin, mountIfPinned, recvPinFor } from './recv-pin.js';
+import { GuardedRecv } from './guarded-recv.js';
+import { expectationsFor } from './stream-guard.js';
 
 export interface RestoreRequest {
   backup: string;
@@ -35,6 +35,11 @@ export interface RestoreRequest {
   allowUnauthenticated?: boolean;
   /** Receive a full stream over an existing target (zfs recv -F). */
   force?: boolean;
+  /**
+   * Accept compound (`zfs send -p`/`-R`) streams, whose properties (mountpoint, setuid, ...) zfs
+   * recv applies. Off by default: such a stream is refused with STREAM_REFUSED before receiving.
+   */
+  allowStreamProperties?: boolean;
   /** Sets io.openebs:targetip on the restored dataset (the seed's autoSetTargetIP). */
   targetIp?: string;
   transfer?: TransferOptions;
@@ -131,6 +136,7 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
         discardOnFailure = undefined; // from here on the staged copy is the only copy
         await swapIn(zfs, staging, req.target, signal, log);
       } else if (created) await finishMarkers(zfs, created, signal);
+      await mountIfPinned(zfs, req.target, await recvPinFor(zfs, signal), signal);
       await maybeSetTargetIp(req, zfs, signal);
       return { ...r, target: req.target };
     }
@@ -147,6 +153,7 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
       }
     }
     meter.estimatedBytes = plan.reduce((s, m) => s + m.size, 0);
+    const pin = await recvPinFor(zfs, signal);
     meter.setPhase('transfer');
     let bytes = 0;
     if (startAt > 0) {
@@ -158,7 +165,7 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
       log.info({ backup: m.backup, snapshot: m.snapshot, incremental: isIncremental(m), bytes: m.size, step: `${i + 1}/${plan.length}` }, 'receiving');
       // -F on later steps and on an incremental first step: the target may have been touched since the base.
       const force = i > 0 || isIncremental(m);
-      bytes += await receiveOne(m, into, deps, { force, signal, meter, reader: readers[i]!, log });
+      bytes += await receiveOne(m, into, deps, { force, signal, meter, reader: readers[i]!, log, pin });
       if (i === 0 && created) await zfs.setUserProperty(created, RESTORE_PROPERTY, restoreId, signal);
     }
     if (staging) {
@@ -167,6 +174,7 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
     } else if (created || startAt > 0) {
       await finishMarkers(zfs, req.target, signal);
     }
+    await mountIfPinned(zfs, req.target, pin, signal);
     await maybeSetTargetIp(req, zfs, signal);
     meter.setPhase('done');
     const last = plan[plan.length - 1]!;
@@ -307,6 +315,7 @@ function targetExists(target: DatasetName): SnapstreamError {
 
 interface ReceiveContext {
   force: boolean;
+  pin: RecvPin;
   signal: AbortSignal;
   meter: ProgressMeter;
   reader: ReadKeying;
@@ -315,7 +324,12 @@ interface ReceiveContext {
 
 async function receiveOne(m: Manifest, req: RestoreRequest, deps: RestoreDeps, c: ReceiveContext): Promise<number> {
   await discardResumeState(deps.zfs, req.target, c);
-  const proc = deps.zfs.recv(req.target, { force: c.force, signal: c.signal });
+  const what = `zfs recv into ${req.target} (backup ${m.backup})`;
+  const recv = new GuardedRecv(
+    () => deps.zfs.recv(req.target, { force: c.force, signal: c.signal, pin: c.pin.args }),
+    expectationsFor(m, req.allowStreamProperties === true),
+    `backup ${m.backup}`,
+  );
   try {
     const { bytes } = await downloadVerified({
       store: deps.store,
@@ -327,18 +341,12 @@ async function receiveOne(m: Manifest, req: RestoreRequest, deps: RestoreDeps, c
       meter: c.meter,
       signal: c.signal,
       log: c.log,
-      sink: (data) => writeChunk(proc, data),
+      sink: (data) => recv.write(data),
     });
-    proc.stdin.end();
-    checkExit(await proc.exit, `zfs recv into ${req.target} (backup ${m.backup})`);
+    await recv.finish(what);
     return bytes;
   } catch (e) {
-    // Killing the receive makes ZFS discard the partial stream.
-    const st = await proc.stop();
-    if (e instanceof SnapstreamError) throw e;
-    // A write error (EPIPE) means zfs recv gave up first: its own message says why.
-    checkExit(st, `zfs recv into ${req.target} (backup ${m.backup})`);
-    throw e;
+    return recv.fail(e, what);
   }
 }
 
@@ -357,29 +365,28 @@ async function discardResumeState(zfs: Zfs, target: DatasetName, c: ReceiveConte
   await zfs.abortResumableRecv(target, c.signal);
 }
 
-function writeChunk(proc: OwnedProcess, data: Buffer): Promise<void> {
-  const stdin: Writable = proc.stdin;
-  return new Promise((resolve, reject) => {
-    stdin.write(data, (err) => (err ? reject(err) : resolve()));
-  });
-}
-
 async function restoreLegacy(req: RestoreRequest, deps: RestoreDeps, signal: AbortSignal, meter: ProgressMeter, log: Logger): Promise<RestoreResult> {
   const dataKey = dataKeyFor(req.layout, req.backup, req.volume);
   log.warn({ dataKey }, 'restoring an object without a manifest: it is NOT verified');
   const info = await deps.store.head(dataKey, { signal });
   meter.estimatedBytes = info?.size;
   meter.setPhase('transfer');
-  const proc = deps.zfs.recv(req.target, { force: req.force === true, signal });
+  // The same guard as verified restores: the head is inspected before zfs recv sees a byte.
+  const pin = await recvPinFor(deps.zfs, signal);
+  const recv = new GuardedRecv(
+    () => deps.zfs.recv(req.target, { force: req.force === true, signal, pin: pin.args }),
+    { toguid: '', fromguid: '', allowProperties: req.allowStreamProperties === true },
+    `unverified backup ${req.backup}`,
+  );
   try {
     const body = await deps.store.get(dataKey, { signal });
-    body.on('data', (b: Buffer) => meter.add(b.length));
-    await pipeline(body, proc.stdin, { signal });
-    checkExit(await proc.exit, `zfs recv into ${req.target} (unverified backup ${req.backup})`);
+    for await (const b of body as AsyncIterable<Buffer>) {
+      meter.add(b.length);
+      await recv.write(b);
+    }
+    await recv.finish(`zfs recv into ${req.target} (unverified backup ${req.backup})`);
   } catch (e) {
-    const st = await proc.stop();
-    if (!(e instanceof SnapstreamError)) checkExit(st, `zfs recv into ${req.target}`);
-    throw e;
+    await recv.fail(e, `zfs recv into ${req.target}`);
   }
   const snaps = await deps.zfs.listSnapshots(req.target, signal);
   meter.setPhase('done');

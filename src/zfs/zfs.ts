@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { OwnedProcess, checkExit } from '../exec/owned-process.js';
+import { NO_RECV_PINNING, type RecvSupport, parseRecvSupport } from './recv-pinning.js';
 import {
   type DatasetName,
   type SnapshotShortName,
@@ -46,6 +47,7 @@ export class Zfs {
   private readonly log: Logger;
   private sendDryRunSupported: boolean | undefined;
   private recvResumable: Promise<boolean> | undefined;
+  private recvSupportProbe: Promise<RecvSupport> | undefined;
 
   constructor(opts: ZfsOptions) {
     this.binary = opts.binary ?? 'zfs';
@@ -109,10 +111,24 @@ export class Zfs {
     this.log.info({ dataset: ds, snapshot: snap }, 'snapshot created');
   }
 
-  /** Destroys a snapshot; an absent snapshot is not an error (cleanup must be idempotent). */
-  async destroySnapshot(ds: DatasetName, snap: SnapshotShortName, signal?: AbortSignal): Promise<boolean> {
+  /**
+   * Destroys a snapshot; an absent snapshot is not an error (cleanup must be idempotent). With
+   * `expectedGuid`, a snapshot of that name with another guid (not the one a manifest recorded) is
+   * refused with SNAPSHOT_MISMATCH and kept.
+   */
+  async destroySnapshot(ds: DatasetName, snap: SnapshotShortName, signal?: AbortSignal, expectedGuid?: string): Promise<boolean> {
     this.checkAllowed(ds);
     if (!(await this.exists(ds, snap, signal))) return false;
+    if (expectedGuid !== undefined) {
+      const guid = await this.guid(ds, snap, signal);
+      if (guid !== expectedGuid) {
+        throw new SnapstreamError(
+          ErrorCode.SNAPSHOT_MISMATCH,
+          `not destroying ${snapshotName(ds, snap)}: its guid is ${guid}, not ${expectedGuid} as the backup's manifest records (it is another snapshot under that name)`,
+          { details: { dataset: ds, snapshot: snap, guid, expectedGuid } },
+        );
+      }
+    }
     await this.run(['destroy', snapshotName(ds, snap)], signal);
     this.log.info({ dataset: ds, snapshot: snap }, 'snapshot destroyed');
     return true;
@@ -251,14 +267,27 @@ export class Zfs {
   }
 
   /**
+   * Which pinning options `zfs recv` has here, probed once from its usage text (`zfs recv` without
+   * arguments prints it and touches nothing), then cached. A failed probe means no pinning.
+   */
+  recvSupport(signal?: AbortSignal): Promise<RecvSupport> {
+    this.recvSupportProbe ??= (async () => {
+      const p = new OwnedProcess(this.binary, ['recv'], { signal, env: { ...process.env, LC_ALL: 'C' } });
+      const st = await p.exit;
+      return parseRecvSupport(st.stderr);
+    })().catch(() => NO_RECV_PINNING);
+    return this.recvSupportProbe;
+  }
+
+  /**
    * Starts `zfs recv` into `target`; the caller owns the process (write stdin, end it, await exit).
    * `force` (-F) rolls the target back to its latest snapshot first, as incremental restores need
    * when the target was touched (mounting alone can change it).
    */
-  recv(target: DatasetName, opts: { force: boolean; resumable?: boolean; signal?: AbortSignal }): OwnedProcess {
+  recv(target: DatasetName, opts: { force: boolean; resumable?: boolean; signal?: AbortSignal; pin?: readonly string[] }): OwnedProcess {
     this.checkAllowed(target);
     // -s (only where supportsResumableRecv said so) keeps a partial receive instead of discarding it.
-    const args = ['recv', ...(opts.force ? ['-F'] : []), ...(opts.resumable ? ['-s'] : []), target];
+    const args = ['recv', ...(opts.force ? ['-F'] : []), ...(opts.resumable ? ['-s'] : []), ...(opts.pin ?? []), target];
     this.log.debug({ args }, 'spawning zfs recv');
     return new OwnedProcess(this.binary, args, { stdin: 'pipe', stdout: 'ignore', signal: opts.signal, env: { ...process.env, LC_ALL: 'C' } });
   }

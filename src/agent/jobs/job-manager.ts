@@ -60,6 +60,7 @@ const INVALID_CODES: ReadonlySet<string> = new Set([
   ErrorCode.PERMISSION_DENIED,
   ErrorCode.NOT_FOUND,
   ErrorCode.BASE_MISSING,
+  ErrorCode.STREAM_REFUSED,
 ]);
 
 /**

@@ -4,6 +4,7 @@ import { fmtBytes } from '../progress-bar.js';
 import { listBackups } from '../../transfer/catalog.js';
 import { KEY_FLAGS, KEY_HELP, keyringFor } from '../key-flags.js';
 import { authLabel, authOf } from '../../keys/manifest-auth.js';
+import { printableLine } from '../../printable.js';
 
 export const LS_HELP = `Usage: snapstream ls LOCATION [--volume NAME] [--backup NAME] [--all] [--json]
 
@@ -47,8 +48,9 @@ export async function lsCommand(argv: string[]): Promise<number> {
     process.stdout.write(table(['BACKUP', 'VOLUME', 'TYPE', 'SNAPSHOT', 'SIZE', 'PARTS', 'AUTH', 'ENC', 'FINISHED'], rows));
     if (cat.backups.length === 0) process.stdout.write(`(no backups in ${store.describe()})\n`);
     if (p.values.all) {
-      for (const u of cat.unmanaged) process.stdout.write(`no manifest: ${u.key} (${fmtBytes(u.size)}) - unfinished, or written by another tool\n`);
-      for (const i of cat.invalid) process.stdout.write(`invalid manifest: ${i.key}: ${i.error}\n`);
+      // Keys and messages come from the bucket: escaped, never raw to the terminal.
+      for (const u of cat.unmanaged) process.stdout.write(`no manifest: ${printableLine(u.key)} (${fmtBytes(u.size)}) - unfinished, or written by another tool\n`);
+      for (const i of cat.invalid) process.stdout.write(`invalid manifest: ${printableLine(i.key)}: ${printableLine(i.error)}\n`);
     } else if (cat.unmanaged.length + cat.invalid.length > 0) {
       process.stdout.write(`(${cat.unmanaged.length + cat.invalid.length} object(s) without a valid manifest; see --all)\n`);
     }
@@ -58,7 +60,9 @@ export async function lsCommand(argv: string[]): Promise<number> {
   }
 }
 
-export function table(head: string[], rows: string[][]): string {
+/** A text table; cells are escaped (printableLine), as they may hold bucket-held text. */
+export function table(head: string[], rawRows: string[][]): string {
+  const rows = rawRows.map((r) => r.map(printableLine));
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ') + '\n';
   return line(head) + rows.map(line).join('');

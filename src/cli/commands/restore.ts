@@ -23,6 +23,9 @@ Options:
                          only a dataset carrying the io.snapstream:restore marker (a retry of the
                          same command continues its own leftover without this flag)
   --allow-unverified     restore an object that has no manifest (written by the stock plugin)
+  --allow-stream-properties
+                         accept a stream made with zfs send -p/-R: zfs recv then applies the
+                         properties it carries (mountpoint, setuid, ...); refused by default
   --target-ip IP         set io.openebs:targetip on the restored dataset (autoSetTargetIP)
   --concurrency N        ranged GETs in flight (default 4); memory ~ (N+1) x part size
   --rate-limit SIZE      average bytes per second into zfs recv, e.g. 100Mi
@@ -40,6 +43,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     force: { type: 'boolean' },
     'replace-partial': { type: 'boolean' },
     'allow-unverified': { type: 'boolean' },
+    'allow-stream-properties': { type: 'boolean' },
     'target-ip': { type: 'string' },
     concurrency: { type: 'string' },
     'rate-limit': { type: 'string' },
@@ -77,6 +81,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
         restoreAllIncrementalSnapshots: p.values.chain === true || behaviour?.restoreAllIncrementalSnapshots === true,
         allowUnverified: p.values['allow-unverified'] === true,
         allowUnauthenticated: p.values['allow-unauthenticated'] === true,
+        allowStreamProperties: p.values['allow-stream-properties'] === true,
         force: p.values.force === true,
         replacePartial: p.values['replace-partial'] === true,
         targetIp,

@@ -1,4 +1,5 @@
 import { loadConfigFiles } from '../../config/load-config.js';
+import { printableLine } from '../../printable.js';
 import type { CronSpec } from '../../config/parse-cron.js';
 import type { ScheduleConfig, SnapshotLocation } from '../../config/types.js';
 import { StoreCatalog } from '../../controller/backup-catalog.js';
@@ -136,6 +137,6 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
       ]),
     ),
   );
-  for (const r of rows) if (r.lastError) process.stdout.write(`${r.schedule}: last run failed: ${r.lastError}\n`);
+  for (const r of rows) if (r.lastError) process.stdout.write(`${r.schedule}: last run failed: ${printableLine(r.lastError)}\n`);
   return 0;
 }

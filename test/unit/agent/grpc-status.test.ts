@@ -28,6 +28,8 @@ describe('error -> gRPC status', () => {
       UNAUTHENTICATED: grpc.status.FAILED_PRECONDITION,
       SIGNATURE_INVALID: grpc.status.DATA_LOSS,
       DECRYPTION_FAILED: grpc.status.FAILED_PRECONDITION,
+      STREAM_REFUSED: grpc.status.FAILED_PRECONDITION,
+      SNAPSHOT_MISMATCH: grpc.status.FAILED_PRECONDITION,
     };
     expect(Object.keys(expected).sort()).toEqual(Object.values(ErrorCode).sort());
     for (const [code, status] of Object.entries(expected)) expect(grpcCodeFor(code), code).toBe(status);

@@ -49,11 +49,14 @@ export class FakeAgent implements AgentClient {
     p.push({ name: snap, guid: String(++this.guid) });
   }
 
-  async destroySnapshot(dataset: string, snap: string): Promise<boolean> {
+  async destroySnapshot(dataset: string, snap: string, _signal?: AbortSignal, expectedGuid?: string): Promise<boolean> {
     this.calls.push(`destroy ${dataset}@${snap}`);
     const p = this.pool(dataset);
     const i = p.findIndex((s) => s.name === snap);
     if (i < 0) return false;
+    if (expectedGuid !== undefined && p[i]!.guid !== expectedGuid) {
+      throw new SnapstreamError(ErrorCode.SNAPSHOT_MISMATCH, `guid of ${dataset}@${snap} is ${p[i]!.guid}, not ${expectedGuid}`);
+    }
     p.splice(i, 1);
     return true;
   }

@@ -21,9 +21,11 @@ describe('part plan', () => {
     expect(partSizeFor(plan, 1)).toBe(8 * MiB);
     expect(partSizeFor(plan, 1000)).toBe(8 * MiB);
     expect(partSizeFor(plan, 1001)).toBe(16 * MiB);
-    expect(partSizeFor(plan, 10_000)).toBe(8 * MiB * 512);
-    // about 8 TB of capacity from an 8 MiB start
-    expect(capacityOf(plan)).toBeGreaterThan(8 * 1024 ** 4 * 0.9);
+    // capped at MAX_PART_BYTES (1 GiB): a manifest may not declare more, so backups never write more
+    expect(partSizeFor(plan, 10_000)).toBe(1024 * MiB);
+    // about 4 TiB of capacity from an 8 MiB start (with a size estimate, up to ~9.7 TiB at 1 GiB parts)
+    expect(capacityOf(plan)).toBeGreaterThan(4 * 1024 ** 4 * 0.95);
+    expect(capacityOf(planParts({ limits: S3, estimatedBytes: 9 * 1024 ** 4 }))).toBeGreaterThan(9 * 1024 ** 4);
     expect(() => partSizeFor(plan, 10_001)).toThrow(/more than 10000 parts/);
   });
 
