@@ -130,7 +130,8 @@ export class LocalStore implements ObjectStore {
     if (into.length < range.length) throw new SnapstreamError(ErrorCode.INTERNAL, `getInto: buffer of ${into.length} bytes for a range of ${range.length}`);
     return wrap(key, async () => {
       if (opts.signal?.aborted) throw new SnapstreamError(ErrorCode.ABORTED, `read of ${key} was aborted`);
-      const h = await fs.open(p, 'r');
+      await checkDirChain(this.root, path.dirname(p), false);
+      const h = await fs.open(p, OPEN_READ);
       try {
         let got = 0;
         while (got < range.length) {

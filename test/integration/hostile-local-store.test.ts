@@ -52,6 +52,7 @@ describe('local store on a real filesystem', () => {
     await expect(s.put('backups/x/planted', Buffer.from('evil'))).rejects.toMatchObject(refused);
     await expect(s.createUpload('backups/x/deeper/planted')).rejects.toMatchObject(refused);
     await expect(s.get('backups/x/victim')).rejects.toMatchObject(refused);
+    await expect(s.getInto('backups/x/victim', { offset: 0, length: 4 }, Buffer.alloc(4))).rejects.toMatchObject(refused);
     await expect(s.head('backups/x/victim')).rejects.toMatchObject(refused);
     await expect(s.delete('backups/x/victim')).rejects.toMatchObject(refused);
     const listed: string[] = [];
@@ -69,6 +70,7 @@ describe('local store on a real filesystem', () => {
     await s.put('backups/b/obj', Buffer.from('x'));
     symlinkSync(outside, path.join(root, 'backups/b/link'));
     await expect(s.get('backups/b/link')).rejects.toMatchObject({ code: ErrorCode.STORE_FAILED });
+    await expect(s.getInto('backups/b/link', { offset: 0, length: 4 }, Buffer.alloc(4))).rejects.toMatchObject({ code: ErrorCode.STORE_FAILED });
     expect(await s.head('backups/b/link')).toBeUndefined();
     await s.put('backups/b/link', Buffer.from('new'));
     expect(statSync(outside).size).toBe('secret of the host'.length);
