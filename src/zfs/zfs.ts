@@ -267,12 +267,13 @@ export class Zfs {
   }
 
   /**
-   * Which pinning options `zfs recv` has here, probed once from its usage text (`zfs recv` without
-   * arguments prints it and touches nothing), then cached. A failed probe means no pinning.
+   * Which pinning options `zfs recv` has here, probed once from its usage text (`zfs recv -n` without
+   * a target prints it and touches nothing), then cached. A failed probe means no pinning.
    */
   recvSupport(signal?: AbortSignal): Promise<RecvSupport> {
     this.recvSupportProbe ??= (async () => {
-      const p = new OwnedProcess(this.binary, ['recv'], { signal, env: { ...process.env, LC_ALL: 'C' } });
+      // `-n` (dry run) with no target: only the usage text, and never counted as a receive by wrappers.
+      const p = new OwnedProcess(this.binary, ['recv', '-n'], { signal, env: { ...process.env, LC_ALL: 'C' } });
       const st = await p.exit;
       return parseRecvSupport(st.stderr);
     })().catch(() => NO_RECV_PINNING);
