@@ -61,7 +61,7 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
         memoryBytes: 0,
         run: async ({ signal: s }) => {
           if (!(await ctx.zfs.exists(dataset, snap, s))) await ctx.zfs.snapshot(dataset, snap, s);
-          return { backup: { localOnly: true, dataKey: '', sizeBytes: 0, streamHash: '', parts: 0, previousSnapshot: '' } };
+          return { backup: { localOnly: true, dataKey: '', sizeBytes: 0, streamHash: '', parts: 0, previousSnapshot: '', resumedBytes: 0, resumeRestartReason: '' } };
         },
       },
       dispose: async () => {},
@@ -99,6 +99,7 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
       stallTimeoutMs: transfer.stallTimeoutMs,
       run: async (jc) => {
         try {
+          let resume = { resumedBytes: 0, restartReason: '' };
           const m = await runBackup(
             {
               dataset,
@@ -111,6 +112,8 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
               previousBackup: prev,
               layout: location.config.layout,
               ...(ctx.config.nodeName ? { node: ctx.config.nodeName } : {}),
+              // A retry after an agent restart is a new job: a backup already committed is its answer.
+              acceptCommitted: true,
               transfer: {
                 ...(transfer.partSize !== undefined ? { partSize: transfer.partSize } : {}),
                 concurrency: transfer.concurrency,
@@ -119,7 +122,7 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
               },
             },
             { zfs: ctx.zfs, store, log: jc.log, ...(ctx.keys ? { keys: ctx.keys } : {}) },
-            { signal: jc.signal, onProgress: progressRelay(jc, 'backup', ctx.metrics) },
+            { signal: jc.signal, onProgress: progressRelay(jc, 'backup', ctx.metrics), onResume: (r) => (resume = r) },
           );
           return {
             backup: {
@@ -129,6 +132,8 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
               parts: m.parts.length,
               previousSnapshot: m.previousSnapshot,
               localOnly: false,
+              resumedBytes: resume.resumedBytes,
+              resumeRestartReason: resume.restartReason,
             },
           };
         } finally {

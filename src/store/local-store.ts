@@ -12,8 +12,10 @@ import type {
   MultipartUpload,
   ObjectInfo,
   ObjectStore,
+  CompleteOptions,
   PutOptions,
   CleanupUploadsOptions,
+  ResumedUpload,
   SignalOptions,
   StoreLimits,
   UploadPart,
@@ -100,6 +102,33 @@ export class LocalStore implements ObjectStore {
       const tmp = this.tempPathFor(p);
       const handle = await fs.open(tmp, OPEN_CREATE, FILE_MODE);
       return new LocalUpload(key, p, tmp, handle);
+    });
+  }
+
+  /**
+   * Reopens the temp file an earlier upload of `key` left (the handle is its file name, as
+   * LocalUpload.handle reported). Only a name of exactly the form this store makes for `key` is
+   * accepted: the handle comes from a progress record in the store, and must never name another file.
+   */
+  async resumeUpload(key: string, handle: string): Promise<ResumedUpload | undefined> {
+    const p = this.pathOf(key);
+    const expected = `.${path.basename(p).slice(0, 100)}${TEMP_MARK}`;
+    if (!handle.startsWith(expected) || !/^[0-9a-f]{12}$/.test(handle.slice(expected.length))) return undefined;
+    const tmp = path.join(path.dirname(p), handle);
+    return wrap(key, async () => {
+      let h: fs.FileHandle;
+      try {
+        h = await fs.open(tmp, 'r+');
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
+      const st = await h.stat();
+      if (!st.isFile()) {
+        await h.close();
+        return undefined;
+      }
+      return { upload: new LocalUpload(key, p, tmp, h), writtenBytes: st.size };
     });
   }
 
@@ -275,22 +304,35 @@ class LocalUpload implements MultipartUpload {
     readonly key: string,
     private readonly finalPath: string,
     private readonly tmpPath: string,
-    private readonly handle: fs.FileHandle,
+    private readonly file: fs.FileHandle,
   ) {}
+
+  get handle(): string {
+    return path.basename(this.tmpPath);
+  }
+
+  /** Parts written with pwrite sit in the page cache until synced; a progress record may name them only after. */
+  async checkpoint(): Promise<void> {
+    if (this.done) return;
+    await wrap(this.key, async () => {
+      await this.flushing;
+      await this.file.sync();
+    });
+  }
 
   async uploadPart(part: UploadPart): Promise<void> {
     if (this.done) throw new SnapstreamError(ErrorCode.STORE_FAILED, `upload of ${this.key} is already finished`);
     await wrap(this.key, async () => {
       let written = 0;
       while (written < part.data.length) {
-        const { bytesWritten } = await this.handle.write(part.data, written, part.data.length - written, part.offset + written);
+        const { bytesWritten } = await this.file.write(part.data, written, part.data.length - written, part.offset + written);
         written += bytesWritten;
       }
     });
     this.unflushed += part.data.length;
     if (this.writeback > 0 && this.unflushed >= this.writeback && !this.flushing) {
       this.unflushed = 0;
-      this.flushing = this.handle
+      this.flushing = this.file
         .datasync()
         .catch((e) => {
           this.flushError ??= e;
@@ -301,12 +343,14 @@ class LocalUpload implements MultipartUpload {
     }
   }
 
-  async complete(): Promise<ObjectInfo> {
+  async complete(opts: CompleteOptions = {}): Promise<ObjectInfo> {
     return wrap(this.key, async () => {
       await this.flushing;
       if (this.flushError) throw this.flushError;
-      await this.handle.sync();
-      await this.handle.close();
+      // A resumed temp file may hold bytes past this stream's end.
+      if (opts.size !== undefined) await this.file.truncate(opts.size);
+      await this.file.sync();
+      await this.file.close();
       this.done = true;
       await fs.rename(this.tmpPath, this.finalPath);
       await syncDir(path.dirname(this.finalPath));
@@ -315,11 +359,18 @@ class LocalUpload implements MultipartUpload {
     });
   }
 
+  async suspend(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.flushing;
+    await this.file.close().catch(() => {});
+  }
+
   async abort(): Promise<void> {
     if (!this.done) {
       this.done = true;
       await this.flushing;
-      await this.handle.close().catch(() => {});
+      await this.file.close().catch(() => {});
     }
     await fs.rm(this.tmpPath, { force: true }).catch(() => {});
   }

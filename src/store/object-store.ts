@@ -39,6 +39,13 @@ export interface ObjectStore {
    * behind and some stores bill for them). Returns how many were removed.
    */
   cleanupUploads(prefix: string, olderThan: Date, opts?: CleanupUploadsOptions): Promise<number>;
+  /**
+   * Reopens an unfinished upload of `key` by the `handle` an earlier MultipartUpload reported, so a
+   * retried backup continues it instead of starting from byte 0. Resolves undefined when the upload
+   * is gone (completed, aborted, cleaned up) or the handle is not one this store made for `key`.
+   * Absent on stores that cannot resume (a GCS resumable session cannot be listed).
+   */
+  resumeUpload?(key: string, handle: string, opts?: SignalOptions): Promise<ResumedUpload | undefined>;
   /** Releases sockets/handles. */
   close(): Promise<void>;
 }
@@ -76,6 +83,16 @@ export interface PutOptions extends SignalOptions {
   metadata?: Record<string, string>;
 }
 
+export interface CompleteOptions extends SignalOptions {
+  /**
+   * The stream's part count n. A resumed upload may hold parts past it (from an earlier run); stores
+   * that commit by part list use exactly 1..n.
+   */
+  partCount?: number;
+  /** The stream's size; stores that write at offsets (local) cut what a resumed file holds past it. */
+  size?: number;
+}
+
 export interface GetOptions extends SignalOptions {
   range?: ByteRange;
 }
@@ -105,13 +122,50 @@ export interface UploadPart {
 export interface MultipartUpload {
   readonly key: string;
   /**
+   * What resumeUpload needs to reopen this upload after a crash (S3: the UploadId; local: the temp
+   * file's name); undefined when the store cannot resume it. Not a secret, but not a commit marker
+   * either: only the manifest commits a backup.
+   */
+  readonly handle?: string;
+  /** The store's receipt for a part uploaded (or found) by this object: S3's ETag. */
+  receiptOf?(partNumber: number): string | undefined;
+  /**
+   * Makes every part whose uploadPart resolved durable (local: fsync), called before a progress
+   * record names those parts as stored. Stores whose parts are durable on acknowledgement omit it.
+   */
+  checkpoint?(opts?: SignalOptions): Promise<void>;
+  /**
    * Uploads one part. With `limits.parallelParts` several may be in flight; otherwise the caller
    * awaits each before starting the next, in order. Must be safe to call again for the same part
    * (retries resend the same bytes).
    */
   uploadPart(part: UploadPart, opts?: SignalOptions): Promise<void>;
   /** Commits parts 1..n as the object. */
-  complete(opts?: SignalOptions): Promise<ObjectInfo>;
+  complete(opts?: CompleteOptions): Promise<ObjectInfo>;
+  /**
+   * Lets go of local resources (an open file) but keeps what was uploaded, so resumeUpload can
+   * continue it later. Never throws. Stores that hold nothing locally omit it.
+   */
+  suspend?(): Promise<void>;
   /** Discards everything uploaded so far. Idempotent; never throws (best effort, logged). */
   abort(): Promise<void>;
+}
+
+/** A part as the store holds it, for checking a progress record against the server's view. */
+export interface StoredPart {
+  number: number;
+  size: number;
+  /** S3's ETag (quoted MD5 of the part for unencrypted uploads). */
+  etag?: string;
+}
+
+export interface ResumedUpload {
+  upload: MultipartUpload;
+  /** Parts the store lists for the upload (S3 ListParts); undefined when it cannot list them. */
+  parts?: StoredPart[];
+  /**
+   * When parts cannot be listed: bytes of the object written so far (local: the temp file's size),
+   * so only recorded parts that end within it count as stored.
+   */
+  writtenBytes?: number;
 }

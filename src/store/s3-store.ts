@@ -10,6 +10,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -32,7 +33,10 @@ import type {
   ObjectStore,
   PutOptions,
   CleanupUploadsOptions,
+  CompleteOptions,
+  ResumedUpload,
   SignalOptions,
+  StoredPart,
   StoreLimits,
   UploadPart,
 } from './object-store.js';
@@ -169,6 +173,41 @@ export class S3Store implements ObjectStore {
     );
     if (!res.UploadId) throw new SnapstreamError(ErrorCode.STORE_FAILED, `${this.where}: no UploadId for ${key}`);
     return new S3Upload(this, key, fullKey, res.UploadId, opts);
+  }
+
+  /**
+   * Reopens a multipart upload by its UploadId, listing the parts the server holds (ListParts, paged)
+   * so the caller can check them against its progress record. NoSuchUpload (completed, aborted or
+   * cleaned up) resolves undefined.
+   */
+  async resumeUpload(key: string, handle: string, opts: SignalOptions = {}): Promise<ResumedUpload | undefined> {
+    const fullKey = this.full(key);
+    const parts: StoredPart[] = [];
+    let marker: string | undefined;
+    // Bounded: 10,000 parts at 1,000 a page.
+    for (let page = 0; page < 20; page++) {
+      let res;
+      try {
+        res = await this.call(key, () =>
+          this.client.send(
+            new ListPartsCommand({ Bucket: this.bucket, Key: fullKey, UploadId: handle, PartNumberMarker: marker }),
+            { abortSignal: opts.signal },
+          ),
+        );
+      } catch (e) {
+        if (e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND) return undefined;
+        throw e;
+      }
+      for (const p of res.Parts ?? []) {
+        if (p.PartNumber === undefined || !p.ETag) continue;
+        parts.push({ number: p.PartNumber, size: p.Size ?? -1, etag: p.ETag });
+      }
+      if (!res.IsTruncated || !res.NextPartNumberMarker) break;
+      marker = res.NextPartNumberMarker;
+    }
+    const upload = new S3Upload(this, key, fullKey, handle, { contentType: 'application/octet-stream' });
+    for (const p of parts) upload.adopt(p.number, p.etag!);
+    return { upload, parts };
   }
 
   async get(key: string, opts: GetOptions = {}): Promise<Readable> {
@@ -332,6 +371,19 @@ class S3Upload implements MultipartUpload {
     private readonly putOpts: PutOptions,
   ) {}
 
+  get handle(): string {
+    return this.uploadId;
+  }
+
+  receiptOf(partNumber: number): string | undefined {
+    return this.etags.get(partNumber);
+  }
+
+  /** A part the server already holds (found by resumeUpload): complete() lists it like an uploaded one. */
+  adopt(partNumber: number, etag: string): void {
+    this.etags.set(partNumber, etag);
+  }
+
   async uploadPart(part: UploadPart, opts: SignalOptions = {}): Promise<void> {
     const s = this.store;
     if (s.directPut) {
@@ -353,8 +405,10 @@ class S3Upload implements MultipartUpload {
     this.etags.set(part.number, res.ETag);
   }
 
-  async complete(opts: SignalOptions = {}): Promise<ObjectInfo> {
+  async complete(opts: CompleteOptions = {}): Promise<ObjectInfo> {
     const s = this.store;
+    // A resumed upload may list parts past the stream's end (from a run whose stream differed).
+    if (opts.partCount !== undefined) for (const n of [...this.etags.keys()]) if (n > opts.partCount) this.etags.delete(n);
     if (this.etags.size === 0) {
       // S3 refuses to complete an upload without parts: an empty object is a plain PUT.
       await this.abort();

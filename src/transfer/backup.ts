@@ -3,13 +3,19 @@ import { ErrorCode, SnapstreamError, abortedError, throwIfAborted, toSnapstreamE
 import { checkExit } from '../exec/owned-process.js';
 import { SocketPipe } from '../exec/socket-pipe.js';
 import type { Layout } from '../location/location-config.js';
-import type { ObjectStore } from '../store/object-store.js';
-import { type DatasetName, parseSnapshotShortName } from '../zfs/names.js';
+import type { MultipartUpload, ObjectStore } from '../store/object-store.js';
+import { type DatasetName, type SnapshotShortName, parseSnapshotShortName } from '../zfs/names.js';
 import type { Zfs } from '../zfs/zfs.js';
 import { type HasherFactory, loadHasher } from './hasher.js';
 import { dataKeyFor, validateBackupName } from './layout.js';
-import { MANIFEST_FORMAT, type Manifest, manifestKeyFor } from './manifest.js';
+import { MANIFEST_FORMAT, MANIFEST_MAX_BYTES, type Manifest, manifestKeyFor, parseManifest } from './manifest.js';
+import { readSmallObject } from './download-stream.js';
 import { planParts } from './part-plan.js';
+import type { ManifestPart } from './manifest.js';
+import { openUpload } from './open-upload.js';
+import { ProgressRecorder } from './progress-recorder.js';
+import { progressKeyFor } from './progress-record.js';
+import { ResumeMismatch, type StreamIdentity, alreadyStored } from './resume-plan.js';
 import { type Progress, ProgressMeter } from './progress.js';
 import { assertPartsCover, uploadStream } from './upload-stream.js';
 import { VERSION } from '../version.js';
@@ -46,6 +52,12 @@ export interface BackupRequest {
   transfer?: TransferOptions;
   /** Node that sends the stream (the agent's nodeName), recorded in the manifest. */
   node?: string;
+  /**
+   * When the backup's manifest already exists for this very stream (same snapshot guid, base guid and
+   * send arguments), return it instead of failing ALREADY_EXISTS: the agent's idempotent retry after
+   * a crash between the manifest write and the reply.
+   */
+  acceptCommitted?: boolean;
 }
 
 export interface BackupDeps {
@@ -61,6 +73,39 @@ export interface BackupDeps {
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Told, on success, how many bytes an interrupted earlier run had already stored, and why a record was not used. */
+  onResume?: (r: ResumeOutcome) => void;
+  /** Internal: set on the one restart after a resume found a different stream (the reason). */
+  restartReason?: string;
+}
+
+export interface ResumeOutcome {
+  /** Bytes not sent again because an interrupted upload of the same stream held them. */
+  resumedBytes: number;
+  /** Why an interrupted upload was not continued ("" when there was none, or it was continued). */
+  restartReason: string;
+}
+
+/**
+ * Failures after which the upload and its progress record stay for a retry to resume: transient
+ * ones (the store, the network, a stall, zfs send dying, the agent shutting down). A cancel, bad
+ * input or a divergent stream discards them.
+ */
+function keepForResume(e: SnapstreamError): boolean {
+  if (e instanceof ResumeMismatch) return false;
+  return e.code === ErrorCode.STORE_FAILED || e.code === ErrorCode.STALLED || e.code === ErrorCode.UNAVAILABLE || e.code === ErrorCode.ZFS_FAILED;
+}
+
+/** After a failure: keep the upload and its record for a retry (worth it only with parts recorded), or discard both. */
+async function endUpload(upload: MultipartUpload, recorder: ProgressRecorder | undefined, err: SnapstreamError, log: Logger): Promise<void> {
+  if (recorder && recorder.partCount > 0 && keepForResume(err)) {
+    await recorder.flush();
+    await upload.suspend?.();
+    log.info({ code: err.code, record: recorder.key }, 'backup interrupted; the upload and its progress record are kept so a retry resumes it');
+    return;
+  }
+  await upload.abort();
+  await recorder?.remove();
 }
 
 /**
@@ -107,6 +152,15 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       );
     }
     if (await store.head(manifestKey, { signal })) {
+      const done = req.acceptCommitted ? await committedSame(store, manifestKey, zfs, req.dataset, snap, prev, signal) : undefined;
+      if (done) {
+        log.info({ dataKey }, 'this backup was already committed (a retry after the agent restarted); returning it');
+        // A crash right after the manifest write can leave the progress record: garbage now.
+        await store.delete(progressKeyFor(dataKey), { signal }).catch(() => {});
+        meter.setPhase('done');
+        opts.onResume?.({ resumedBytes: done.size, restartReason: '' });
+        return done;
+      }
       throw new SnapstreamError(
         ErrorCode.ALREADY_EXISTS,
         `backup ${req.backup} of volume ${req.volume} already exists in ${store.describe()}; pick another backup name or delete it first`,
@@ -127,14 +181,35 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
     );
     const startedAt = new Date();
     const keying = backupKeying(deps.keys, dataKey, hasher);
-    const upload = keying.wrap(await store.createUpload(dataKey, { signal, contentType: 'application/octet-stream' }));
+    // Signed or encrypted backups are not resumed (yet): their digests and sealed parts are made in
+    // order by the keying wrapper, which a skipped prefix would break.
+    const resumable = !deps.keys?.signer && !deps.keys?.master;
     const sendArgs = zfs.sendArgs(req.dataset, snap, prev);
+    const identity: StreamIdentity = { dataKey, snapshotGuid: snapGuid, previousSnapshotGuid: prevGuid, sendArgs, partPlan: plan };
+    const opened = await openUpload(store, identity, log, signal, resumable);
+    const restartReason = opts.restartReason ?? opened.restartReason;
+    const { resume } = opened;
+    const upload = keying.wrap(opened.upload);
+    const recorder = resumable && opened.upload.handle
+      ? new ProgressRecorder({
+          store,
+          upload: opened.upload,
+          plan,
+          initial: resume ? opened.record!.parts.filter((p) => resume.stored.has(p.n)) : [],
+          base: { dataKey, snapshotGuid: snapGuid, previousSnapshotGuid: prevGuid, sendArgs, partPlan: plan, startedAt: opened.record?.startedAt ?? startedAt.toISOString() },
+          log,
+          signal,
+        })
+      : undefined;
+    if (!recorder) log.info({ to: store.describe(), keyed: !resumable }, 'this backup cannot be resumed (store or keys); an interrupted one starts again from byte 0');
     const pipe = await openSocketPipe(log);
     const proc = zfs.send(req.dataset, snap, prev, signal, pipe?.childEnd);
     // The child has its own copy now; ours must go, or the reading end never sees EOF.
     pipe?.childEnd.destroy();
     meter.setPhase('transfer');
     try {
+      // Inside the try: a failure (or abort) from here on aborts or keeps the upload, never leaks it.
+      await recorder?.start();
       const result = await uploadStream(pipe ?? proc.stdout, {
         upload,
         limits: store.limits,
@@ -145,6 +220,8 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
         signal,
         log,
         rateLimitBytesPerSec: req.transfer?.rateLimitBytesPerSec,
+        ...(resume ? { alreadyStored: (part: ManifestPart) => alreadyStored(resume, part) } : {}),
+        ...(recorder ? { onStored: (part: ManifestPart) => recorder.stored(part) } : {}),
       });
       // The exit status counts: a zfs send that died midway produced a short but well-formed-looking
       // stream, and must fail the backup (the Go implementation lost this through a shell pipe).
@@ -158,8 +235,8 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       if (await store.head(manifestKey, { signal })) {
         throw new SnapstreamError(ErrorCode.ALREADY_EXISTS, `backup ${req.backup} of volume ${req.volume} was committed meanwhile by another writer; this upload is discarded`);
       }
-      const info = await upload.complete({ signal });
       const done = keying.finish(result);
+      const info = await upload.complete({ signal, partCount: result.parts.length, size: done.storedSize });
       if (info.size >= 0 && info.size !== done.storedSize) {
         throw new SnapstreamError(ErrorCode.TRUNCATED, `store reports ${info.size} bytes for ${dataKey}, but ${done.storedSize} were sent`);
       }
@@ -189,15 +266,25 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       };
       await store.put(manifestKey, keying.serialize(manifest), { signal, contentType: 'application/json' });
       meter.setPhase('done');
+      // The manifest is the commit; the record is garbage from here on.
+      await recorder?.remove();
+      opts.onResume?.({ resumedBytes: result.skippedBytes, restartReason });
       log.info(
-        { bytes: result.size, parts: result.parts.length, streamHash: done.streamHash, signed: !!deps.keys?.signer, encrypted: !!done.encryption, seconds: (Date.now() - startedAt.getTime()) / 1000 },
+        { bytes: result.size, parts: result.parts.length, streamHash: done.streamHash, signed: !!deps.keys?.signer, encrypted: !!done.encryption, resumedBytes: result.skippedBytes, restartReason, seconds: (Date.now() - startedAt.getTime()) / 1000 },
         'backup committed',
       );
       return manifest;
     } catch (e) {
       await proc.stop();
       pipe?.destroy();
-      await upload.abort();
+      await endUpload(opened.upload, recorder, signal.aborted ? abortedError(signal) : toSnapstreamError(e), log);
+      if (e instanceof ResumeMismatch && !opts.restartReason && !signal.aborted) {
+        // Once, from byte 0: the old upload is aborted and its record gone, so this run starts fresh.
+        log.warn({ part: e.part, reason: e.message }, 'resume abandoned: the stream differs from the interrupted one; starting again from byte 0');
+        meter.stop();
+        opts.signal?.removeEventListener('abort', onOuterAbort);
+        return runBackup(req, deps, { ...opts, restartReason: e.message });
+      }
       throw e;
     } finally {
       pipe?.destroy();
@@ -211,6 +298,22 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
     meter.stop();
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
+}
+
+/** The committed manifest at `key` when it is of this very stream, else undefined. */
+async function committedSame(
+  store: ObjectStore,
+  key: string,
+  zfs: Zfs,
+  ds: DatasetName,
+  snap: SnapshotShortName,
+  prev: SnapshotShortName | undefined,
+  signal: AbortSignal,
+): Promise<Manifest | undefined> {
+  const m = parseManifest(await readSmallObject(store, key, MANIFEST_MAX_BYTES, signal), `${store.describe()}/${key}`);
+  const [guid, prevGuid] = await Promise.all([zfs.guid(ds, snap, signal), prev ? zfs.guid(ds, prev, signal) : Promise.resolve('')]);
+  const same = m.snapshotGuid === guid && m.previousSnapshotGuid === prevGuid && m.sendArgs.join('\0') === zfs.sendArgs(ds, snap, prev).join('\0');
+  return same ? m : undefined;
 }
 
 /**

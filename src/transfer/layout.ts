@@ -37,7 +37,8 @@ export function isManifestKey(key: string): boolean {
 
 /** Keys under `backups/<backup>/` that are stream objects (not manifests or the plugin's .pvc files). */
 export function isDataKey(key: string): boolean {
-  return !isManifestKey(key) && !key.endsWith('.pvc') && !key.endsWith('.snapstream-delete');
+  // Progress records of unfinished backups are neither data nor a backup (progress-record.ts).
+  return !isManifestKey(key) && !key.endsWith('.pvc') && !key.endsWith('.snapstream-delete') && !key.endsWith('.snapstream-progress.json');
 }
 
 /** The backup name a key under backups/ belongs to. */

@@ -24,10 +24,19 @@ export interface UploadStreamOptions {
   log: Logger;
   /** Average bytes per second cap (0 / undefined = unlimited). */
   rateLimitBytesPerSec?: number;
+  /**
+   * Resuming: called for each regenerated part before it is sent; true = the store already holds
+   * exactly these bytes (the part is hashed, not uploaded). Throws to stop (see resume-plan.ts).
+   */
+  alreadyStored?: (part: ManifestPart) => boolean;
+  /** Called once the store acknowledged a part (feeds the progress record). */
+  onStored?: (part: ManifestPart) => void;
 }
 
 export interface UploadStreamResult {
   size: number;
+  /** Bytes of parts that were already stored (a resumed upload) and not sent again. */
+  skippedBytes: number;
   parts: ManifestPart[];
   streamHash: string;
 }
@@ -54,6 +63,7 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
     failure ??= toSnapstreamError(e, ErrorCode.STORE_FAILED);
   };
 
+  let skippedBytes = 0;
   const send = async (n: number, offset: number, data: Buffer): Promise<void> => {
     try {
       await withRetry(
@@ -68,12 +78,19 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
         },
       );
       o.meter.touch();
+      o.onStored?.(parts[n - 1]!);
     } finally {
       pool.release(data);
     }
   };
 
   const dispatch = async (n: number, offset: number, data: Buffer) => {
+    if (o.alreadyStored?.(parts[n - 1]!)) {
+      skippedBytes += data.length;
+      o.meter.touch();
+      pool.release(data);
+      return;
+    }
     if (parallel) {
       // A free slot first: at most `concurrency` requests, plus the buffer being filled.
       if (inflight.size >= concurrency) {
@@ -115,7 +132,8 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
     offset += fill;
     n++;
     o.meter.part = n;
-    if (o.rateLimitBytesPerSec) await throttle(offset, started, o.rateLimitBytesPerSec, o.signal);
+    // Paced on bytes sent: a resumed run re-reads its stored prefix at full speed.
+    if (o.rateLimitBytesPerSec) await throttle(offset - skippedBytes, started, o.rateLimitBytesPerSec, o.signal);
     size = partSizeFor(o.plan, n);
     buf = await acquire(pool, size, o);
     fill = 0;
@@ -178,7 +196,7 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
     await Promise.allSettled([...inflight, chain]);
     throw failure;
   }
-  return { size: offset, parts, streamHash: streamHasher.digestHex() };
+  return { size: offset, skippedBytes, parts, streamHash: streamHasher.digestHex() };
 }
 
 interface PartReader {

@@ -46,7 +46,10 @@ runObjectStoreContract(
   },
   {
     skip: noDocker,
-    unsupported: { deniedIsPermanent: 'fake-gcs-server does not check credentials' },
+    unsupported: {
+      deniedIsPermanent: 'fake-gcs-server does not check credentials',
+      resumeUpload: 'not built for compose uploads yet (their temporary part objects could be listed)',
+    },
   },
 );
 

@@ -257,17 +257,27 @@ for (const [kind, parts] of FAILURE_KINDS) {
       await t?.cleanup();
     });
 
-    it('a zfs send that fails midway fails the backup: upload aborted, no manifest, nothing listed', async () => {
+    it('a zfs send that fails midway fails the backup: nothing committed or listed; the retry resumes (where the store can) and commits', async () => {
       process.env.FAIL_AFTER_BYTES = String(7 * MiB);
-      const err = await runBackup(
-        { dataset: src.ds, snapshot: 's1', backup: 'broken', volume: 'v', layout: layout(t), transfer: { partSize: 5 * MiB } },
-        deps(t, makeZfs(FAILING_ZFS)),
-      ).catch((e) => e);
+      const req = { dataset: src.ds, snapshot: 's1', backup: 'broken', volume: 'v', layout: layout(t), transfer: { partSize: 5 * MiB } };
+      const err = await runBackup(req, deps(t, makeZfs(FAILING_ZFS))).catch((e) => e);
       expect(err.code).toBe('ZFS_FAILED');
       expect(err.message).toMatch(/zfs send exited with status 1.*simulated I\/O error/s);
       expect((await listBackups(t.store, layout(t))).backups).toEqual([]);
-      await noUploadsLeft(t);
+      const dataKey = dataKeyFor(layout(t), 'broken', 'v');
+      expect(await t.store.head(dataKey)).toBeUndefined();
+      expect(await t.store.head(manifestKeyFor(dataKey))).toBeUndefined();
       expect(runningProcesses()).toEqual([]);
+      // The operator's retry: the same request, with a zfs send that works now.
+      let resumed = { resumedBytes: -1, restartReason: '' };
+      const m = await runBackup(req, deps(t), { onResume: (r) => (resumed = r) });
+      // Part 1 (5 MiB) was stored and recorded; the short part after it is the broken stream's end, never recorded.
+      expect(resumed.resumedBytes).toBe(t.store.resumeUpload ? 5 * MiB : 0);
+      expect((await verifyBackup(t.store, m, { log: silentLog })).bytes).toBe(m.size);
+      expect((await listBackups(t.store, layout(t))).backups.map((b) => b.backup)).toEqual(['broken']);
+      const { deleteBackup } = await import('../../src/transfer/catalog.js');
+      await deleteBackup(t.store, m);
+      await noUploadsLeft(t);
     });
 
     it('cancelling mid-transfer aborts the upload and reaps zfs send', async () => {

@@ -75,6 +75,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
   const stall = int('backup', p, 'stall-timeout', 0, 7 * 86400);
   const { signal, dispose } = interruptSignal();
   const progress = progressReporter(log, `backup ${dataset}@${snapshot}`, !p.values.quiet);
+  let resume = { resumedBytes: 0, restartReason: '' };
   try {
     if (p.values['create-snapshot']) await zfs.snapshot(dataset, snapshot, signal);
     const m = await runBackup(
@@ -96,9 +97,12 @@ export async function backupCommand(argv: string[]): Promise<number> {
         },
       },
       { zfs, store, log, keys },
-      { signal, onProgress: progress.onProgress },
+      { signal, onProgress: progress.onProgress, onResume: (r) => (resume = r) },
     );
     progress.done();
+    // An interrupted earlier run of this backup was continued (or could not be: say why).
+    if (resume.resumedBytes > 0) process.stderr.write(`resumed an interrupted upload: ${fmtBytes(resume.resumedBytes)} were already stored\n`);
+    if (resume.restartReason) process.stderr.write(`an interrupted upload was not resumed: ${resume.restartReason}\n`);
     if (p.values.json) printJson(m);
     else {
       const secs = (Date.parse(m.finishedAt) - Date.parse(m.startedAt)) / 1000;
