@@ -26,7 +26,8 @@ describe('local store early writeback', () => {
     dirs.push(dir);
     const store = new LocalStore(dir);
     const up = await store.createUpload('wb/obj');
-    const handle = (up as unknown as { handle: { datasync: () => Promise<void> } }).handle;
+    // The open FileHandle (LocalUpload.handle is the resumable temp name since resumable backups).
+    const handle = (up as unknown as { file: { datasync: () => Promise<void> } }).file;
     const datasync = vi.spyOn(handle, 'datasync');
     const parts = Array.from({ length: 8 }, () => randomBytes(64 * 1024));
     // Concurrently and out of order, as the pipeline writes them.
@@ -42,7 +43,8 @@ describe('local store early writeback', () => {
     dirs.push(dir);
     const store = new LocalStore(dir);
     const up = await store.createUpload('wb/bad');
-    const handle = (up as unknown as { handle: { datasync: () => Promise<void> } }).handle;
+    // The open FileHandle (LocalUpload.handle is the resumable temp name since resumable backups).
+    const handle = (up as unknown as { file: { datasync: () => Promise<void> } }).file;
     vi.spyOn(handle, 'datasync').mockRejectedValue(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
     await up.uploadPart({ number: 1, offset: 0, data: randomBytes(1000) });
     await expect(up.complete()).rejects.toMatchObject({ code: 'STORE_FAILED' });
