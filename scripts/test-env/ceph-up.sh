@@ -82,6 +82,10 @@ osd data = $D/osd0
 [client.rgw]
 rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
 rgw data = $D/rgw
+# Deleted objects are freed by radosgw's garbage collector, after 2 h by default: in a memstore OSD
+# that is RAM that test runs delete and never get back (a shared dev cluster filled up this way).
+rgw gc obj min wait = 5
+rgw gc processor period = 10
 EOF
 C=(-c "$D/ceph.conf")
 ceph_cli() { timeout 30 ceph "${C[@]}" --connect-timeout 15 "$@"; }
