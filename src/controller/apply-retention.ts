@@ -36,7 +36,7 @@ export interface RetentionOutcome {
  */
 export async function applyRetention(
   input: RetentionInput,
-  deps: { catalog: BackupCatalog; agent: AgentClient; log: Logger; onDestroyed?: (snap: string) => void; onRefused?: (snap: string, reason: string) => void },
+  deps: { catalog: BackupCatalog; agent: AgentClient; log: Logger; onDestroyed?: (snap: string) => void; onRefused?: (snap: string, reason: string) => void; isTrusted?: (m: Manifest) => boolean },
   signal?: AbortSignal,
 ): Promise<RetentionOutcome> {
   const out: RetentionOutcome = { deleted: [], blocked: [], broken: [], remaining: 0 };
@@ -69,7 +69,12 @@ export async function applyRetention(
       if (target !== undefined && target === m.dataset) {
         // The manifest came from the bucket: only a snapshot of this schedule's naming with the
         // guid it recorded is destroyed (destroy-guard.ts); anything else is reported and kept.
-        const vetted = vetDestroys({ schedule: input.schedule, dataset: target, candidates: [{ snapshot: m.snapshot, manifest: m }] });
+        const vetted = vetDestroys({
+          schedule: input.schedule,
+          dataset: target,
+          candidates: [{ snapshot: m.snapshot, manifest: m }],
+          ...(deps.isTrusted ? { isTrusted: deps.isTrusted } : {}),
+        });
         for (const r of vetted.refused) {
           deps.onRefused?.(r.snapshot, r.reason);
           deps.log.warn({ snapshot: r.snapshot, reason: r.reason, backup: name }, `not destroying the expired backup's snapshot: ${r.message}`);

@@ -1,4 +1,7 @@
 import type { Logger } from 'pino';
+import type { Keyring } from '../keys/keyring.js';
+import { requiresAuthentication } from '../keys/keyring.js';
+import { authOf } from '../keys/manifest-auth.js';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { Layout } from '../location/location-config.js';
 import { joinKey, validateObjectKey } from '../store/object-key.js';
@@ -21,6 +24,12 @@ export interface BackupCatalog {
   writeStatus(status: ScheduleStatus, signal?: AbortSignal): Promise<void>;
   describe(): string;
   close(): Promise<void>;
+  /**
+   * With trusted keys configured: whether `m` (as listed by this catalog) is signed by one of them.
+   * Cleanup and retention destroy a snapshot a manifest names only when it is (destroy-guard.ts).
+   * Absent: no keys, every manifest counts (the naming, dataset and guid checks still apply).
+   */
+  isTrusted?(m: Manifest): boolean;
 }
 
 export function statusKey(layout: Layout, schedule: string): string {
@@ -33,10 +42,15 @@ export class StoreCatalog implements BackupCatalog {
     private readonly store: ObjectStore,
     private readonly layout: Layout,
     private readonly log: Logger,
-  ) {}
+    private readonly keys?: Keyring,
+  ) {
+    if (requiresAuthentication(keys)) this.isTrusted = (m) => authOf(m).state === 'signed';
+  }
+
+  readonly isTrusted?: (m: Manifest) => boolean;
 
   async list(signal?: AbortSignal): Promise<Manifest[]> {
-    const cat = await listBackups(this.store, this.layout, { signal, log: this.log });
+    const cat = await listBackups(this.store, this.layout, { signal, log: this.log, ...(this.keys ? { keys: this.keys } : {}) });
     return cat.backups;
   }
 

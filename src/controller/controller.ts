@@ -255,7 +255,7 @@ export class Controller {
               manifests,
               ...(fullBecause !== undefined ? { fullBecause } : {}),
             },
-            { agent: this.opts.agent, log, onDestroyed, onRefused },
+            { agent: this.opts.agent, log, onDestroyed, onRefused, ...(catalog.isTrusted ? { isTrusted: (m: Manifest) => catalog.isTrusted!(m) } : {}) },
             signal,
           );
           volumes.push(r);
@@ -304,7 +304,14 @@ export class Controller {
       const cluster = this.opts.cluster;
       const r = await applyRetention(
         { schedule: s.name, now: this.clock.now(), ...retentionOf(s), volumes: s.volumes, manifests, ...(cluster ? { anyDataset: true } : {}) },
-        { catalog, agent: cluster ? snapshotRouter(cluster) : this.opts.agent, log, onDestroyed: (snap) => onDestroyed(snap, 'expired'), onRefused },
+        {
+          catalog,
+          agent: cluster ? snapshotRouter(cluster) : this.opts.agent,
+          log,
+          onDestroyed: (snap) => onDestroyed(snap, 'expired'),
+          onRefused,
+          ...(catalog.isTrusted ? { isTrusted: (m: Manifest) => catalog.isTrusted!(m) } : {}),
+        },
         signal,
       );
       this.opts.metrics?.backupsExpired.inc({ schedule: s.name }, r.deleted.length);

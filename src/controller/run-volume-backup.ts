@@ -30,6 +30,8 @@ export interface VolumeBackupDeps {
   onDestroyed?: (snap: string, reason: string) => void;
   /** Called for every snapshot cleanup wanted to destroy but kept: not made by this schedule. */
   onRefused?: (snap: string, reason: string) => void;
+  /** With trusted keys: only a signed manifest may name a snapshot to destroy (BackupCatalog.isTrusted). */
+  isTrusted?: (m: Manifest) => boolean;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function runVolumeBackup(input: VolumeBackupInput, deps: VolumeBack
   const log = deps.log.child({ backup: plan.backupName, volume, dataset });
   const destroy = async (snaps: readonly string[], reason: string) => {
     const candidates: DestroyCandidate[] = snaps.map((s) => (s === previousBase && baseManifest ? { snapshot: s, manifest: baseManifest } : { snapshot: s }));
-    const vetted = vetDestroys({ schedule, dataset, candidates });
+    const vetted = vetDestroys({ schedule, dataset, candidates, ...(deps.isTrusted ? { isTrusted: deps.isTrusted } : {}) });
     for (const r of vetted.refused) {
       deps.onRefused?.(r.snapshot, r.reason);
       log.warn({ snapshot: r.snapshot, reason: r.reason }, `not destroying snapshot: ${r.message}`);

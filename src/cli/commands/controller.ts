@@ -2,6 +2,8 @@ import { MAX_PEM_BYTES, readCappedRegularFile } from '../../util/read-capped-fil
 import { loadConfigFiles } from '../../config/load-config.js';
 import { parseGoDuration } from '../../config/parse-duration.js';
 import { StoreCatalog } from '../../controller/backup-catalog.js';
+import { loadKeyring } from '../../keys/load-keyring.js';
+import { keyFilesFor } from '../key-flags.js';
 import { Controller } from '../../controller/controller.js';
 import { ControllerMetrics } from '../../controller/controller-metrics.js';
 import { GrpcAgentClient } from '../../controller/grpc-agent-client.js';
@@ -33,6 +35,9 @@ Options:
   --tls-key FILE          client key
   --tls-server-name NAME  name to expect in the agent's certificate (default: the host of --agent)
   --insecure-plaintext    no TLS (an agent listening on loopback with --insecure-plaintext)
+  --trusted-key FILE      Ed25519 public key (PEM) of the backups' signer; repeatable (env
+                          SNAPSTREAM_TRUSTED_KEY_FILES). With one, cleanup and retention destroy a
+                          snapshot a manifest names only when that manifest is signed by a trusted key
   --metrics-listen ADDR   Prometheus /metrics and /healthz (default 0.0.0.0:9465; "" disables)
   --retry-attempts N      attempts per slot, the first included (default 3)
   --retry-delay DURATION  wait between attempts (default 30s); no retry starts after the next slot
@@ -51,6 +56,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
     'tls-key': { type: 'string' },
     'tls-server-name': { type: 'string' },
     'insecure-plaintext': { type: 'boolean' },
+    'trusted-key': { type: 'string', multiple: true },
     'metrics-listen': { type: 'string' },
     'retry-attempts': { type: 'string' },
     'retry-delay': { type: 'string' },
@@ -101,13 +107,15 @@ export async function controllerCommand(argv: string[]): Promise<number> {
       log,
     });
   }
+  // Public keys only: the controller verifies signatures, it never signs or decrypts.
+  const keys = await loadKeyring({ trustedKeyFiles: keyFilesFor(p).trustedKeyFiles });
   const retryDelay = str(p, 'retry-delay');
   const metrics = new ControllerMetrics({ defaultMetrics: true });
   const controller = new Controller({
     config,
     agent,
     ...(cluster ? { cluster } : {}),
-    openCatalog: async (loc) => new StoreCatalog(await openStore(loc.location, { log }), loc.location.layout, log.child({ location: loc.name })),
+    openCatalog: async (loc) => new StoreCatalog(await openStore(loc.location, { log }), loc.location.layout, log.child({ location: loc.name }), keys),
     log,
     metrics,
     retry: {

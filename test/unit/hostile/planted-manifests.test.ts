@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../../src/config/load-config.js';
@@ -5,6 +6,7 @@ import { StoreCatalog } from '../../../src/controller/backup-catalog.js';
 import { Controller } from '../../../src/controller/controller.js';
 import { ControllerMetrics } from '../../../src/controller/controller-metrics.js';
 import { ErrorCode } from '../../../src/errors.js';
+import { type Keyring, publicKeyId } from '../../../src/keys/keyring.js';
 import { planRestore } from '../../../src/plan/restore-plan.js';
 import { listBackups } from '../../../src/transfer/catalog.js';
 import { dataKeyFor } from '../../../src/transfer/layout.js';
@@ -177,5 +179,62 @@ describe('SNAPSTREAM_MAX_PART_SIZE', () => {
       delete process.env.SNAPSTREAM_MAX_PART_SIZE;
       vi.resetModules();
     }
+  });
+});
+
+describe('with trusted keys, the controller destroys only what a signed manifest names', () => {
+  const config = () =>
+    parseConfig([
+      {
+        file: 't.yaml',
+        text: [
+          'apiVersion: snapstream.io/v1',
+          'kind: SnapstreamConfig',
+          'locations:',
+          '  - name: main',
+          '    provider: local',
+          '    path: /unused',
+          '    disableIncrementalBackups: true',
+          'schedules:',
+          '  - name: every10s',
+          '    schedule: "@every 10s"',
+          '    keepLast: 1',
+          '    volumes:',
+          '      - volume: pvc-1',
+          `        dataset: ${DS}`,
+        ].join('\n'),
+      },
+    ]);
+
+  /** An unsigned manifest of an older slot naming a real schedule snapshot, with its real guid. */
+  async function plant(keys?: Keyring) {
+    const cfg = config();
+    const store = new MemoryStore();
+    const agent = new FakeAgent(store);
+    agent.addDataset(DS);
+    const snap = 'every10s-20260301095950';
+    await agent.createSnapshot(DS, snap);
+    const guid = '1001'; // FakeAgent numbers guids from 1001: this is the snapshot's real guid
+    const planted = manifest({ backup: snap, schedule: 'every10s', snapshot: snap, snapshotGuid: guid });
+    await put(store, manifestKeyFor(planted.dataKey), planted);
+    const metrics = new ControllerMetrics();
+    const controller = new Controller({ config: cfg, agent, openCatalog: async () => new StoreCatalog(store, layout, log, keys), log, metrics, retry: { maxAttempts: 1, delayMs: 1000 } });
+    // One slot: the planted backup is the previous base, which cleanup wants to destroy on the
+    // manifest's word (a later slot would sweep it as an orphan of the schedule's own naming).
+    expect((await controller.runSlot(cfg.schedules[0]!, at(0))).lastResult).toBe('succeeded');
+    return { snapshots: agent.snapshots(DS), snap, metrics };
+  }
+
+  it('without keys the expired backup of a schedule-named snapshot with its guid is destroyed (the contrast)', async () => {
+    const r = await plant();
+    expect(r.snapshots).not.toContain(r.snap);
+  });
+
+  it('with a trusted key, the same unsigned manifest does not get its snapshot destroyed; the refusal is counted', async () => {
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const keys: Keyring = { trusted: new Map([[publicKeyId(publicKey), publicKey]]) };
+    const r = await plant(keys);
+    expect(r.snapshots).toContain(r.snap);
+    expect(await r.metrics.registry.getSingleMetricAsString('snapstream_schedule_snapshots_kept_total')).toMatch(/reason="unauthenticated"} [1-9]/);
   });
 });
