@@ -342,11 +342,13 @@ describe.skipIf(!ready)('cluster: several agents on their own test hosts (netns 
       ended = jobs.find((j) => j.description.includes(snapName) && ['PHASE_FAILED', 'PHASE_DONE', 'PHASE_INVALID'].includes(j.phase));
       if (!ended) await new Promise((r) => setTimeout(r, 500));
     }
-    if (process.env.SNAPSTREAM_TEST_LOG) process.stderr.write(`[cluster-test] cut-off node's job ended ${ended?.phase} ${ended?.error?.code}\n`);
-    // FAILED (stalled, aborted) or INVALID: a backup that already exists is a request that can never
-    // succeed as given (ALREADY_EXISTS), which the agent reports as INVALID.
+    if (process.env.SNAPSTREAM_TEST_LOG) process.stderr.write(`[cluster-test] cut-off node's job ended ${ended?.phase} ${ended?.error?.code} ${(ended?.error as { message?: string } | undefined)?.message}\n`);
+    // FAILED (stalled, aborted, the backup already committed) or INVALID (its upload was aborted by the
+    // node that took over: NOT_FOUND).
     expect(['PHASE_FAILED', 'PHASE_INVALID'], `the cut-off node's job ended ${ended?.phase} ${ended?.error?.code}`).toContain(ended?.phase);
-    expect(['ALREADY_EXISTS', 'STALLED', 'ABORTED']).toContain(ended!.error!.code);
+    // NOT_FOUND: the node that took over found the cut-off node's progress record for the same key
+    // (another snapshot guid), so it aborted that upload and started its own; the stale upload is gone.
+    expect(['ALREADY_EXISTS', 'STALLED', 'ABORTED', 'NOT_FOUND']).toContain(ended!.error!.code);
     const listed = await cluster.listBackups(location, pv);
     expect(listed.filter((b) => b.backup === snapName).map((b) => b.node)).toEqual([winner]);
     // The committed backup still verifies: its object is the one its manifest describes.
