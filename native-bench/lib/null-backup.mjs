@@ -9,11 +9,12 @@ import { parseArgs } from 'node:util';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const load = (p) => import(pathToFileURL(path.join(repo, 'dist', p)).href);
-const [{ runBackup }, { Zfs }, { createLogger }, { parseSnapshotName }] = await Promise.all([
+const [{ runBackup }, { Zfs }, { createLogger }, { parseSnapshotName }, { ErrorCode, SnapstreamError }] = await Promise.all([
   load('transfer/backup.js'),
   load('zfs/zfs.js'),
   load('log.js'),
   load('zfs/names.js'),
+  load('errors.js'),
 ]);
 
 const { values, positionals } = parseArgs({
@@ -28,8 +29,10 @@ const nullStore = {
   describe: () => 'null://',
   put: async () => {},
   createUpload: async (key) => ({ key, uploadPart: async () => {}, complete: async () => ({ key, size: -1 }), abort: async () => {} }),
-  get: async () => {
-    throw new Error('null store holds nothing');
+  // NOT_FOUND, as the ObjectStore contract says for an absent key: the pipeline looks for a progress
+  // record to resume from before it starts.
+  get: async (key) => {
+    throw new SnapstreamError(ErrorCode.NOT_FOUND, `null store holds nothing (${key})`);
   },
   head: async () => undefined,
   list: async function* () {},
