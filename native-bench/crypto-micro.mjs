@@ -6,7 +6,7 @@
 //   npm run build && node native-bench/crypto-micro.mjs [--gib 1]
 import { createCipheriv, createDecipheriv, createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { loadHasher } from '../dist/transfer/hasher.js';
+import { loadHasher } from '../dist/model/hasher.js';
 
 const { values } = parseArgs({ options: { gib: { type: 'string', default: '1' } } });
 const GiB = 2 ** 30;

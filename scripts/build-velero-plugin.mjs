@@ -36,7 +36,7 @@ await esbuild.build({
   target: 'node20',
   format: 'cjs',
   outfile: bundle,
-  // Native addon with a wasm fallback (src/transfer/hasher.ts): a SEA cannot load .node files.
+  // Native addon with a wasm fallback (src/model/hasher.ts): a SEA cannot load .node files.
   external: ['@node-rs/xxhash'],
   logLevel: 'warning',
   // import.meta.url is only read when SNAPSTREAM_PROTO_DIR is unset, which the SEA entry sets.

@@ -1,6 +1,6 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { runBackup } from '../transfer/backup.js';
-import { validateBackupName } from '../transfer/layout.js';
+import { validateBackupName } from '../model/layout.js';
 import { planParts } from '../transfer/part-plan.js';
 import { parseDatasetName, parseSnapshotShortName } from '../zfs/names.js';
 import { type AgentContext, type TransferMsg, resolveTransfer } from './agent-context.js';

@@ -1,7 +1,7 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { type RecoveryReport, agentRoots, runRecovery } from '../recovery/run-recovery.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { backupsPrefix } from '../transfer/layout.js';
+import { backupsPrefix } from '../model/layout.js';
 import { type DatasetName, parseDatasetName } from '../zfs/names.js';
 import type { AgentContext } from './agent-context.js';
 import { type LocationMsg, resolveLocation } from './request-location.js';

@@ -1,6 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type YAMLMap } from 'yaml';
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../parse/did-you-mean.js';
 
 export interface ConfigProblem {
   file: string;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isMap, isScalar } from 'yaml';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { ConfigSource, configError, type ConfigProblem } from './config-source.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../parse/did-you-mean.js';
 import type { ScheduleDraft } from './schedule-fields.js';
 import { readStandaloneConfig, STANDALONE_KIND } from './standalone-config.js';
 import type { ScheduleConfig, SnapshotLocation, SnapstreamConfig } from './types.js';

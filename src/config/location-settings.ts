@@ -1,11 +1,12 @@
 import type { Node } from 'yaml';
-import type { Layout, LocationConfig, StoreConfig } from '../location/location-config.js';
+import type { LocationConfig, StoreConfig } from '../location/location-config.js';
+import type { Layout } from '../model/layout.js';
 import { validateObjectKey } from '../store/object-key.js';
 import type { ConfigSource, MapEntry } from './config-source.js';
 import { redactUrl } from '../redact.js';
-import { parseBoolean } from './parse-boolean.js';
-import { parseGoDuration } from './parse-duration.js';
-import { formatBytes, parseQuantityBytes } from './parse-quantity.js';
+import { parseBoolean } from '../parse/parse-boolean.js';
+import { parseGoDuration } from '../parse/parse-duration.js';
+import { formatBytes, parseQuantityBytes } from '../parse/parse-quantity.js';
 
 /** What the operator does with a location, beyond where its bytes live. */
 export interface LocationBehaviour {

@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import { parseGoDuration } from './parse-duration.js';
+import { parseGoDuration } from '../parse/parse-duration.js';
 
 /** When a schedule fires: a cron expression in a time zone, or a fixed interval ("@every 1h"). */
 export type CronSpec = { kind: 'cron'; expression: string; timezone: string } | { kind: 'every'; intervalMs: number };

@@ -3,7 +3,7 @@ import { parseDatasetName } from '../zfs/names.js';
 import type { ConfigSource, MapEntry } from './config-source.js';
 import { k8sNameProblem } from './names.js';
 import { parseCron, type CronSpec } from './parse-cron.js';
-import { parseGoDuration } from './parse-duration.js';
+import { parseGoDuration } from '../parse/parse-duration.js';
 import type { ScheduleConfig, VolumeRef } from './types.js';
 
 /** A schedule before its location is resolved against the locations of all files. */

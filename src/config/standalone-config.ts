@@ -2,7 +2,7 @@ import { isSeq, type Node } from 'yaml';
 import type { ConfigSource, MapEntry } from './config-source.js';
 import { LOCATION_KEYS, readLocationSettings } from './location-settings.js';
 import { k8sNameProblem } from './names.js';
-import { parseBoolean } from './parse-boolean.js';
+import { parseBoolean } from '../parse/parse-boolean.js';
 import { readCron, readKeepLast, readScheduleName, readTtl, readVolumeNames, readVolumesList, type ScheduleDraft } from './schedule-fields.js';
 import type { SnapshotLocation } from './types.js';
 

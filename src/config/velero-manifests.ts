@@ -2,7 +2,7 @@ import type { Node } from 'yaml';
 import type { ConfigSource, MapEntry } from './config-source.js';
 import { readLocationSettings, LOCATION_KEYS } from './location-settings.js';
 import { k8sNameProblem } from './names.js';
-import { parseBoolean } from './parse-boolean.js';
+import { parseBoolean } from '../parse/parse-boolean.js';
 import {
   readCron,
   readKeepLast,

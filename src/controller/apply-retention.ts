@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { ErrorCode, isSnapstreamError } from '../errors.js';
 import { vetDestroys } from '../plan/destroy-guard.js';
 import { planRetention } from '../plan/retention-plan.js';
-import type { Manifest } from '../transfer/manifest.js';
+import type { Manifest } from '../model/manifest.js';
 import type { AgentClient } from './agent-client.js';
 import type { BackupCatalog } from './backup-catalog.js';
 

@@ -3,12 +3,12 @@ import type { Keyring } from '../keys/keyring.js';
 import { requiresAuthentication } from '../keys/keyring.js';
 import { authOf } from '../keys/manifest-auth.js';
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import type { Layout } from '../location/location-config.js';
 import { joinKey, validateObjectKey } from '../store/object-key.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { deleteBackup, listBackups } from '../transfer/catalog.js';
 import { readSmallObject } from '../transfer/download-stream.js';
-import type { Manifest } from '../transfer/manifest.js';
+import type { Layout } from '../model/layout.js';
+import type { Manifest } from '../model/manifest.js';
 import { parseStatus, STATUS_MAX_BYTES, serializeStatus, type ScheduleStatus } from './schedule-status.js';
 
 /**

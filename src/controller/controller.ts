@@ -3,7 +3,7 @@ import type { ScheduleConfig, SnapshotLocation, SnapstreamConfig } from '../conf
 import { ErrorCode, abortedError, isAbortError, toSnapstreamError } from '../errors.js';
 import { promotionReason } from '../plan/retention-plan.js';
 import { scheduledBackupName, scheduledBackupTime } from '../plan/scheduled-name.js';
-import type { Manifest } from '../transfer/manifest.js';
+import type { Manifest } from '../model/manifest.js';
 import type { AgentClient } from './agent-client.js';
 import { applyRetention } from './apply-retention.js';
 import type { BackupCatalog } from './backup-catalog.js';

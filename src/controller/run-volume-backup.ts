@@ -5,7 +5,7 @@ import { compareBackups } from '../plan/backup-order.js';
 import { planCleanup, planOrphanCleanup } from '../plan/cleanup-plan.js';
 import { type DestroyCandidate, vetDestroys } from '../plan/destroy-guard.js';
 import { isScheduledBackupName, scheduledBackupTime } from '../plan/scheduled-name.js';
-import type { Manifest } from '../transfer/manifest.js';
+import type { Manifest } from '../model/manifest.js';
 import type { AgentClient } from './agent-client.js';
 import type { VolumeRunStatus } from './schedule-status.js';
 

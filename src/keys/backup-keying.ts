@@ -1,6 +1,6 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { MultipartUpload } from '../store/object-store.js';
-import type { HasherFactory, StreamHasher } from '../transfer/hasher.js';
+import type { HasherFactory, StreamHasher } from '../model/hasher.js';
 import {
   MANIFEST_VERSION,
   MANIFEST_VERSION_KEYED,
@@ -9,7 +9,7 @@ import {
   type ManifestPart,
   PART_TAG_BYTES,
   serializeManifest,
-} from '../transfer/manifest.js';
+} from '../model/manifest.js';
 import type { Keyring } from './keyring.js';
 import { PartCipher } from './part-cipher.js';
 import { sha256Hasher } from './sha256-hasher.js';

@@ -1,5 +1,5 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import type { Manifest } from '../transfer/manifest.js';
+import type { Manifest } from '../model/manifest.js';
 import { type Keyring, requiresAuthentication } from './keyring.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import { type ManifestEncryption, PART_TAG_BYTES } from '../transfer/manifest.js';
+import { type ManifestEncryption, PART_TAG_BYTES } from '../model/manifest.js';
 import type { Keyring } from './keyring.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { HasherFactory } from '../transfer/hasher.js';
-import { loadHasher } from '../transfer/hasher.js';
-import type { Manifest, ManifestPart } from '../transfer/manifest.js';
+import type { HasherFactory } from '../model/hasher.js';
+import { loadHasher } from '../model/hasher.js';
+import type { Manifest, ManifestPart } from '../model/manifest.js';
 import type { Keyring } from './keyring.js';
 import { PartCipher } from './part-cipher.js';
 import { sha256Hasher } from './sha256-hasher.js';

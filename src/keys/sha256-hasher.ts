@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { HasherFactory } from '../transfer/hasher.js';
+import type { HasherFactory } from '../model/hasher.js';
 
 /**
  * SHA-256 behind the pipeline's hasher interface. Used whenever a key is configured: a signed manifest

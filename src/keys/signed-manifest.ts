@@ -1,6 +1,6 @@
 import { sign, verify } from 'node:crypto';
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import { MANIFEST_MAX_BYTES, type Manifest, parseManifest } from '../transfer/manifest.js';
+import { MANIFEST_MAX_BYTES, type Manifest, parseManifest } from '../model/manifest.js';
 import type { Keyring } from './keyring.js';
 import { type ManifestAuth, setAuthOf } from './manifest-auth.js';
 

@@ -1,3 +1,5 @@
+import type { Layout } from '../model/layout.js';
+
 /**
  * Where backups live, as validated data. Produced from a location URL (parse-location-url.ts) or from a
  * Velero VolumeSnapshotLocation config (src/config/), consumed by openStore(). Secrets are never part of
@@ -40,13 +42,6 @@ export interface GcsStoreConfig {
   keyFile?: string;
   /** Use parallel composite/XML multipart uploads where available (real GCS only). */
   parallelUpload: boolean;
-}
-
-export interface Layout {
-  /** Prefix in the bucket under which `backups/` lives ("" = bucket root). */
-  backupPathPrefix: string;
-  /** The VolumeSnapshotLocation `prefix`: prepended to the volume name in object names. */
-  prefix: string;
 }
 
 export interface LocationConfig {

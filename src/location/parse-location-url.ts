@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { parseBoolean } from '../config/parse-boolean.js';
-import { didYouMean } from '../config/did-you-mean.js';
-import { parseQuantityBytes } from '../config/parse-quantity.js';
+import { parseBoolean } from '../parse/parse-boolean.js';
+import { didYouMean } from '../parse/did-you-mean.js';
+import { parseQuantityBytes } from '../parse/parse-quantity.js';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { LocationConfig } from './location-config.js';
 import { redactUrl } from '../redact.js';

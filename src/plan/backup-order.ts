@@ -1,4 +1,4 @@
-import type { Manifest } from '../transfer/manifest.js';
+import type { Manifest } from '../model/manifest.js';
 import { scheduledBackupTime } from './scheduled-name.js';
 
 /**

@@ -1,5 +1,5 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import type { Manifest } from '../transfer/manifest.js';
+import type { Manifest } from '../model/manifest.js';
 import { compareBackups } from './backup-order.js';
 import { scheduledBackupName } from './scheduled-name.js';
 

@@ -1,4 +1,4 @@
-import type { Manifest } from '../transfer/manifest.js';
+import type { Manifest } from '../model/manifest.js';
 import { isScheduledBackupName } from './scheduled-name.js';
 
 /** A snapshot cleanup or retention wants to destroy, and the manifest that names it, if any. */

@@ -1,5 +1,5 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import { isIncremental, type Manifest } from '../transfer/manifest.js';
+import { isIncremental, type Manifest } from '../model/manifest.js';
 
 export interface RestoreTarget {
   backup: string;

@@ -1,5 +1,5 @@
 import { isSnapstreamError } from '../errors.js';
-import { manifestKeyFor, type Manifest } from '../transfer/manifest.js';
+import { manifestKeyFor, type Manifest } from '../model/manifest.js';
 import { backupTime, compareBackups } from './backup-order.js';
 import { planRestore } from './restore-plan.js';
 

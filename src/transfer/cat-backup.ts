@@ -7,7 +7,7 @@ import { readKeying } from '../keys/read-keying.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { DEFAULT_CONCURRENCY, type RunOptions } from './backup.js';
 import { downloadVerified } from './download-stream.js';
-import { type Manifest, storedSizeOf } from './manifest.js';
+import { type Manifest, storedSizeOf } from '../model/manifest.js';
 import { ProgressMeter } from './progress.js';
 
 /**

@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import type { Layout } from '../location/location-config.js';
 import type { ObjectInfo, ObjectStore } from '../store/object-store.js';
 import { printableLine } from '../printable.js';
 import { readSmallObject } from './download-stream.js';
-import { backupOfKey, backupsPrefix, dataKeyFor, isDataKey, isManifestKey, volumeOfDataKey } from './layout.js';
-import { MANIFEST_MAX_BYTES, type Manifest, manifestKeyFor } from './manifest.js';
+import { type Layout, backupOfKey, backupsPrefix, dataKeyFor, isDataKey, isManifestKey, volumeOfDataKey } from '../model/layout.js';
+import { MANIFEST_MAX_BYTES, type Manifest, manifestKeyFor } from '../model/manifest.js';
 import type { Keyring } from '../keys/keyring.js';
 import { openManifest } from '../keys/signed-manifest.js';
 

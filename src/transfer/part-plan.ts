@@ -1,6 +1,6 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { StoreLimits } from '../store/object-store.js';
-import { maxPartBytes } from './max-part-size.js';
+import { maxPartBytes } from '../model/max-part-size.js';
 
 export const MiB = 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * MiB;

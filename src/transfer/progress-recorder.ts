@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { MultipartUpload, ObjectStore } from '../store/object-store.js';
-import type { ManifestPart } from './manifest.js';
+import type { ManifestPart } from '../model/manifest.js';
 import { type PartPlan, partSizeFor } from './part-plan.js';
 import { PROGRESS_FORMAT, PROGRESS_VERSION, type ProgressRecord, type RecordedPart, progressKeyFor, serializeProgress } from './progress-record.js';
 

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError, abortedError, toSnapstreamError } from '../errors.js';
-import type { Layout } from '../location/location-config.js';
 import { planRestore } from '../plan/restore-plan.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { type DatasetName, parseSnapshotShortName } from '../zfs/names.js';
@@ -12,8 +11,8 @@ import type { Zfs } from '../zfs/zfs.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, type RunOptions, type TransferOptions } from './backup.js';
 import { listBackups, readManifest } from './catalog.js';
 import { downloadVerified } from './download-stream.js';
-import { dataKeyFor } from './layout.js';
-import { type Manifest, isIncremental, storedSizeOf } from './manifest.js';
+import { type Layout, dataKeyFor } from '../model/layout.js';
+import { type Manifest, isIncremental, storedSizeOf } from '../model/manifest.js';
 import { ProgressMeter } from './progress.js';
 import type { Keyring } from '../keys/keyring.js';
 import { requireAuthenticated, requireAuthenticatedLegacy } from '../keys/manifest-auth.js';

@@ -1,6 +1,6 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { type BeginInfo, type StreamExpectations, checkStreamHead } from '../zstream/index.js';
-import type { Manifest } from './manifest.js';
+import type { Manifest } from '../model/manifest.js';
 
 export type { StreamExpectations } from '../zstream/index.js';
 

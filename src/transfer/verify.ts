@@ -3,7 +3,7 @@ import { ErrorCode, SnapstreamError, abortedError } from '../errors.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { DEFAULT_CONCURRENCY, type RunOptions } from './backup.js';
 import { downloadVerified } from './download-stream.js';
-import { type Manifest, storedSizeOf } from './manifest.js';
+import { type Manifest, storedSizeOf } from '../model/manifest.js';
 import type { Keyring } from '../keys/keyring.js';
 import { requireAuthenticated } from '../keys/manifest-auth.js';
 import { readKeying } from '../keys/read-keying.js';

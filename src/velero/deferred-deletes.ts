@@ -1,7 +1,6 @@
-import type { Layout } from '../location/location-config.js';
 import { joinKey, validateObjectKey } from '../store/object-key.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { validateBackupName } from '../transfer/layout.js';
+import { type Layout, validateBackupName } from '../model/layout.js';
 
 /**
  * Deletions Velero asked for that had to wait for dependents (snapshot-delete-plan.ts), one small

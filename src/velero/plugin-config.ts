@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { parseRequestLocation, type ResolvedLocation } from '../agent/request-location.js';
-import { didYouMean } from '../config/did-you-mean.js';
+import { didYouMean } from '../parse/did-you-mean.js';
 import { LOCATION_KEYS, type LocationBehaviour } from '../config/location-settings.js';
-import { parseBoolean } from '../config/parse-boolean.js';
+import { parseBoolean } from '../parse/parse-boolean.js';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AgentClient } from '../controller/agent-client.js';
 import { ErrorCode, SnapstreamError, isSnapstreamError, toSnapstreamError } from '../errors.js';
 import { planCleanup } from '../plan/cleanup-plan.js';
-import type { Manifest } from '../transfer/manifest.js';
+import type { Manifest } from '../model/manifest.js';
 
 export interface AdhocBackupInput {
   backup: string;

@@ -1,7 +1,7 @@
 import { isSnapstreamError } from '../errors.js';
 import { compareBackups } from '../plan/backup-order.js';
 import { planRestore } from '../plan/restore-plan.js';
-import type { Manifest } from '../transfer/manifest.js';
+import type { Manifest } from '../model/manifest.js';
 
 export interface SnapshotDeleteInput {
   /** Committed backups of the location (at least all of the volume's). */

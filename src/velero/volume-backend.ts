@@ -1,4 +1,4 @@
-import type { Manifest } from '../transfer/manifest.js';
+import type { Manifest } from '../model/manifest.js';
 
 /**
  * What the Velero plugin needs from the agents, as a small interface: find a volume, back it up

@@ -12,7 +12,7 @@ import { GrpcAgentClient } from '../../src/controller/grpc-agent-client.js';
 import { openStore } from '../../src/location/open-store.js';
 import { planRestore } from '../../src/plan/restore-plan.js';
 import { scheduledBackupTime } from '../../src/plan/scheduled-name.js';
-import type { Manifest } from '../../src/transfer/manifest.js';
+import type { Manifest } from '../../src/model/manifest.js';
 import { type AgentProcess, REPO, startAgentProcess } from '../agent/helpers/agent-process.js';
 import { type TestPki, TEST_CLIENT_FLAGS, makeTestPki } from '../agent/helpers/make-certs.js';
 import { createBucket, createDataset, datasetMountpoint, destroyDataset, emptyAndDeleteBucket, getTestEnv, needs, uniqueName } from '../helpers/test-env.js';

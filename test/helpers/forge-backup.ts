@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import type { Layout } from '../../src/location/location-config.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
-import { loadHasher } from '../../src/transfer/hasher.js';
-import { dataKeyFor } from '../../src/transfer/layout.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, manifestKeyFor, serializeManifest } from '../../src/transfer/manifest.js';
+import { loadHasher } from '../../src/model/hasher.js';
+import { type Layout, dataKeyFor } from '../../src/model/layout.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, manifestKeyFor, serializeManifest } from '../../src/model/manifest.js';
 
 /** Runs `zfs ARGS` and returns its stdout as bytes (a send stream). Test-only; small streams. */
 export function zfsBytes(args: string[]): Promise<Buffer> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnapstreamError, ErrorCode } from '../../src/errors.js';
 import { type ResumeOutcome, runBackup } from '../../src/transfer/backup.js';
 import { deleteBackup, listBackups } from '../../src/transfer/catalog.js';
-import { dataKeyFor } from '../../src/transfer/layout.js';
+import { dataKeyFor } from '../../src/model/layout.js';
 import { parseProgress, progressKeyFor, serializeProgress } from '../../src/transfer/progress-record.js';
 import { readSmallObject } from '../../src/transfer/download-stream.js';
 import { verifyBackup } from '../../src/transfer/verify.js';

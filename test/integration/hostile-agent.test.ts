@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_PART_BYTES } from '../../src/transfer/manifest.js';
+import { MAX_PART_BYTES } from '../../src/model/manifest.js';
 import { type Client, type CallError, agentClient, call, waitForJob } from '../agent/helpers/agent-client.js';
 import { type AgentProcess, startAgentProcess } from '../agent/helpers/agent-process.js';
 import { type TestPki, TEST_CLIENT_FLAGS, makeTestPki } from '../agent/helpers/make-certs.js';

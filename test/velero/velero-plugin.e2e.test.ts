@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/location/open-store.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
 import { listBackups } from '../../src/transfer/catalog.js';
-import type { Manifest } from '../../src/transfer/manifest.js';
+import type { Manifest } from '../../src/model/manifest.js';
 import { type AgentProcess, REPO, startAgentProcess } from '../agent/helpers/agent-process.js';
 import { type TestPki, TEST_CLIENT_FLAGS, makeTestPki } from '../agent/helpers/make-certs.js';
 import { fileHash, writeRandomFile, zfs } from '../agent/helpers/test-bed.js';

@@ -1,7 +1,7 @@
 import { int, parse, required, str, usage } from '../args.js';
 import { ZFS_FLAGS, interruptSignal, locationFor, loggerFor, printJson, storeFor, zfsFor } from '../context.js';
 import { fmtBytes, progressReporter } from '../progress-bar.js';
-import { parseQuantityBytes } from '../../config/parse-quantity.js';
+import { parseQuantityBytes } from '../../parse/parse-quantity.js';
 import { parseSnapshotName, parseSnapshotShortName } from '../../zfs/names.js';
 import { runBackup } from '../../transfer/backup.js';
 import { KEY_FLAGS, KEY_HELP, keyringFor } from '../key-flags.js';

@@ -1,9 +1,9 @@
 import { parse, str, usage } from '../args.js';
 import { ZFS_FLAGS, interruptSignal, locationFor, loggerFor, printJson, storeFor, zfsFor } from '../context.js';
-import { parseGoDuration } from '../../config/parse-duration.js';
+import { parseGoDuration } from '../../parse/parse-duration.js';
 import { formatReport, runRecovery } from '../../recovery/run-recovery.js';
 import type { ObjectStore } from '../../store/object-store.js';
-import { backupsPrefix } from '../../transfer/layout.js';
+import { backupsPrefix } from '../../model/layout.js';
 import { parseDatasetName } from '../../zfs/names.js';
 
 export const CLEANUP_HELP = `Usage: snapstream cleanup [LOCATION] [--pool POOL | --dataset DATASET]... [options]

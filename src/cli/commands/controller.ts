@@ -1,6 +1,6 @@
 import { MAX_PEM_BYTES, readCappedRegularFile } from '../../util/read-capped-file.js';
 import { loadConfigFiles } from '../../config/load-config.js';
-import { parseGoDuration } from '../../config/parse-duration.js';
+import { parseGoDuration } from '../../parse/parse-duration.js';
 import { StoreCatalog } from '../../controller/backup-catalog.js';
 import { loadKeyring } from '../../keys/load-keyring.js';
 import { keyFilesFor } from '../key-flags.js';

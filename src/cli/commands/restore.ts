@@ -3,7 +3,7 @@ import { ZFS_FLAGS, interruptSignal, locationFor, loggerFor, printJson, storeFor
 import { fmtBytes, progressReporter } from '../progress-bar.js';
 import { parseDatasetName } from '../../zfs/names.js';
 import { runRestore } from '../../transfer/restore.js';
-import { parseQuantityBytes } from '../../config/parse-quantity.js';
+import { parseQuantityBytes } from '../../parse/parse-quantity.js';
 import { KEY_FLAGS, KEY_HELP, keyringFor } from '../key-flags.js';
 
 export const RESTORE_HELP = `Usage: snapstream restore --from LOCATION --backup NAME --volume NAME --target POOL/DATASET [options]

@@ -8,7 +8,7 @@ import type { ScheduleStatus } from '../../controller/schedule-status.js';
 import { openStore } from '../../location/open-store.js';
 import { compareBackups } from '../../plan/backup-order.js';
 import { scheduledBackupTime } from '../../plan/scheduled-name.js';
-import type { Manifest } from '../../transfer/manifest.js';
+import type { Manifest } from '../../model/manifest.js';
 import { parse, usage } from '../args.js';
 import { loggerFor, printJson } from '../context.js';
 import { table } from './ls.js';

@@ -6,7 +6,7 @@ import { discoverAgents, parseAgentAddress, parseDiscovery } from '../../../src/
 import { backupCandidates, failoverHelps, locateReplicas } from '../../../src/cluster/locate-replicas.js';
 import { NodeLimiter } from '../../../src/cluster/node-limiter.js';
 import { scheduleVolumes } from '../../../src/cluster/schedule-volumes.js';
-import { MANIFEST_FORMAT, parseManifest } from '../../../src/transfer/manifest.js';
+import { MANIFEST_FORMAT, parseManifest } from '../../../src/model/manifest.js';
 import { startFakeDns } from '../../cluster/helpers/fake-dns.js';
 
 const inv = (node: string, pool: string, health: string, datasets: [string, [string, string][]][]): NodeInventory => ({

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { didYouMean } from '../../../src/config/did-you-mean.js';
-import { parseBoolean } from '../../../src/config/parse-boolean.js';
+import { didYouMean } from '../../../src/parse/did-you-mean.js';
+import { parseBoolean } from '../../../src/parse/parse-boolean.js';
 import { parseCron } from '../../../src/config/parse-cron.js';
-import { parseGoDuration } from '../../../src/config/parse-duration.js';
-import { parseQuantityBytes } from '../../../src/config/parse-quantity.js';
+import { parseGoDuration } from '../../../src/parse/parse-duration.js';
+import { parseQuantityBytes } from '../../../src/parse/parse-quantity.js';
 import { SnapstreamError } from '../../../src/errors.js';
 
 function errorOf(f: () => unknown): SnapstreamError {

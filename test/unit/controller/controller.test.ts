@@ -8,7 +8,7 @@ import { type Clock, Controller } from '../../../src/controller/controller.js';
 import { ControllerMetrics } from '../../../src/controller/controller-metrics.js';
 import { planRestore } from '../../../src/plan/restore-plan.js';
 import { listBackups } from '../../../src/transfer/catalog.js';
-import type { Manifest } from '../../../src/transfer/manifest.js';
+import type { Manifest } from '../../../src/model/manifest.js';
 import { MemoryStore } from '../../helpers/memory-store.js';
 import { FakeAgent } from './fake-agent.js';
 

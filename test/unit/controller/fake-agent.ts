@@ -1,8 +1,7 @@
 import { ErrorCode, SnapstreamError } from '../../../src/errors.js';
 import type { AgentBackupRequest, AgentClient, AgentRestoreRequest, JobOutcome, StartedJob } from '../../../src/controller/agent-client.js';
-import type { Layout } from '../../../src/location/location-config.js';
-import { dataKeyFor } from '../../../src/transfer/layout.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, manifestKeyFor, serializeManifest } from '../../../src/transfer/manifest.js';
+import { type Layout, dataKeyFor } from '../../../src/model/layout.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, manifestKeyFor, serializeManifest } from '../../../src/model/manifest.js';
 import type { MemoryStore } from '../../helpers/memory-store.js';
 
 interface Snap {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import xxhash from 'xxhash-wasm';
-import { loadHasher } from '../../../src/transfer/hasher.js';
+import { loadHasher } from '../../../src/model/hasher.js';
 
 describe('loadHasher', () => {
   it('is XXH64 seed 0, as `xxhsum -H1` prints it', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseLocationUrl } from '../../../src/location/parse-location-url.js';
-import { dataKeyFor } from '../../../src/transfer/layout.js';
+import { dataKeyFor } from '../../../src/model/layout.js';
 
 describe('location URLs', () => {
   it('parses a local directory', () => {

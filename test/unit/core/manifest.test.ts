@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Manifest, parseManifest, serializeManifest } from '../../../src/transfer/manifest.js';
+import { type Manifest, parseManifest, serializeManifest } from '../../../src/model/manifest.js';
 
 export function sampleManifest(over: Partial<Manifest> = {}): Manifest {
   return {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SocketPipe } from '../../../src/exec/socket-pipe.js';
-import { loadHasher } from '../../../src/transfer/hasher.js';
+import { loadHasher } from '../../../src/model/hasher.js';
 import { planParts } from '../../../src/transfer/part-plan.js';
 import { ProgressMeter } from '../../../src/transfer/progress.js';
 import { uploadStream } from '../../../src/transfer/upload-stream.js';

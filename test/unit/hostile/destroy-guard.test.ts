@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { vetDestroys } from '../../../src/plan/destroy-guard.js';
-import type { Manifest } from '../../../src/transfer/manifest.js';
+import type { Manifest } from '../../../src/model/manifest.js';
 
 const m = (snapshot: string, o: Partial<Manifest> = {}) => ({ backup: snapshot, schedule: 'daily', dataset: 'tank/pvc-1', snapshot, snapshotGuid: '123', ...o }) as Manifest;
 

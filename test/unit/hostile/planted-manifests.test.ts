@@ -9,8 +9,8 @@ import { ErrorCode } from '../../../src/errors.js';
 import { type Keyring, publicKeyId } from '../../../src/keys/keyring.js';
 import { planRestore } from '../../../src/plan/restore-plan.js';
 import { listBackups } from '../../../src/transfer/catalog.js';
-import { dataKeyFor } from '../../../src/transfer/layout.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, manifestKeyFor, parseManifest, serializeManifest } from '../../../src/transfer/manifest.js';
+import { dataKeyFor } from '../../../src/model/layout.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, manifestKeyFor, parseManifest, serializeManifest } from '../../../src/model/manifest.js';
 import { MemoryStore } from '../../helpers/memory-store.js';
 import { FakeAgent } from '../controller/fake-agent.js';
 
@@ -158,7 +158,7 @@ describe('part size claims', () => {
 
 describe('SNAPSTREAM_MAX_PART_SIZE', () => {
   it('parses a quantity within 5Mi..5Gi, defaults to 1 GiB, refuses the rest', async () => {
-    const { parseMaxPartSize } = await import('../../../src/transfer/max-part-size.js');
+    const { parseMaxPartSize } = await import('../../../src/model/max-part-size.js');
     expect(parseMaxPartSize(undefined)).toBe(1024 ** 3);
     expect(parseMaxPartSize('4Gi')).toBe(4 * 1024 ** 3);
     expect(() => parseMaxPartSize('6Gi')).toThrow(/outside 5Mi..5Gi/);
@@ -169,7 +169,7 @@ describe('SNAPSTREAM_MAX_PART_SIZE', () => {
     process.env.SNAPSTREAM_MAX_PART_SIZE = '2Gi';
     try {
       vi.resetModules();
-      const fresh = await import('../../../src/transfer/manifest.js');
+      const fresh = await import('../../../src/model/manifest.js');
       const plan = await import('../../../src/transfer/part-plan.js');
       const big = 2 * 1024 ** 3;
       const bytes = serializeManifest(manifest({ size: big, parts: [{ n: 1, offset: 0, size: big, xxh64: '0000000000000000' }] }));

@@ -1,4 +1,4 @@
-import type { Manifest } from '../../../src/transfer/manifest.js';
+import type { Manifest } from '../../../src/model/manifest.js';
 
 /**
  * A manifest with only the fields planning looks at set meaningfully. `prev` makes it incremental.

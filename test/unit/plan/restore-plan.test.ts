@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SnapstreamError } from '../../../src/errors.js';
 import { planRestore } from '../../../src/plan/restore-plan.js';
-import type { Manifest } from '../../../src/transfer/manifest.js';
+import type { Manifest } from '../../../src/model/manifest.js';
 import { m } from './fixtures.js';
 
 const names = (ms: Manifest[]): string[] => ms.map((x) => x.backup);

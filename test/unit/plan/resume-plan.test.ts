@@ -3,7 +3,7 @@ import { ErrorCode } from '../../../src/errors.js';
 import type { PartPlan } from '../../../src/transfer/part-plan.js';
 import { PROGRESS_FORMAT, PROGRESS_VERSION, type ProgressRecord, parseProgress, progressKeyFor, serializeProgress } from '../../../src/transfer/progress-record.js';
 import { ResumeMismatch, alreadyStored, planResume, whyNotResumable } from '../../../src/transfer/resume-plan.js';
-import { isDataKey } from '../../../src/transfer/layout.js';
+import { isDataKey } from '../../../src/model/layout.js';
 
 const plan: PartPlan = { initialPartSize: 100, growEvery: 2, maxPartSize: 1000, maxParts: 10 };
 const h = (c: string) => c.repeat(16);

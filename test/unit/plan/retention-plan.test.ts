@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planRetention, promotionReason, type RetentionInput } from '../../../src/plan/retention-plan.js';
-import type { Manifest } from '../../../src/transfer/manifest.js';
+import type { Manifest } from '../../../src/model/manifest.js';
 import { m } from './fixtures.js';
 
 const H = 3_600_000;

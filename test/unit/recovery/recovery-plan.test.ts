@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type MarkedDataset, planRecovery } from '../../../src/plan/recovery-plan.js';
 import { classifyName } from '../../../src/recovery/restore-markers.js';
 import { continueFrom } from '../../../src/recovery/restore-continuation.js';
-import type { Manifest } from '../../../src/transfer/manifest.js';
+import type { Manifest } from '../../../src/model/manifest.js';
 import type { DatasetName, SnapshotShortName } from '../../../src/zfs/names.js';
 
 const T = 'tank/vol' as DatasetName;

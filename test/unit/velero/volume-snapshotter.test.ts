@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, SnapstreamError } from '../../../src/errors.js';
-import { manifestKeyFor, serializeManifest, type Manifest } from '../../../src/transfer/manifest.js';
+import { manifestKeyFor, serializeManifest, type Manifest } from '../../../src/model/manifest.js';
 import type { VolumeBackend, VolumeBackupRequest, VolumeRestoreRequest } from '../../../src/velero/volume-backend.js';
 import { locationFingerprint } from '../../../src/velero/snapshot-id.js';
 import { VolumeSnapshotter } from '../../../src/velero/volume-snapshotter.js';

@@ -1,5 +1,4 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import type { Layout } from '../location/location-config.js';
 import { joinKey, validateObjectKey } from '../store/object-key.js';
 import { MANIFEST_SUFFIX } from './manifest.js';
 
@@ -7,7 +6,17 @@ import { MANIFEST_SUFFIX } from './manifest.js';
  * Object names, compatible with the stock velero-plugin so its tools and ours read the same bucket:
  * data at `[<backupPathPrefix>/]backups/<backup>/[<prefix>-]<volume>-<backup>`, and our manifest at the
  * same key + ".snapstream.json".
+ *
+ * Layout is where a location's backups sit in its bucket. It is part of the format, so it lives here
+ * with the key names, below the store configuration that carries one.
  */
+export interface Layout {
+  /** Prefix in the bucket under which `backups/` lives ("" = bucket root). */
+  backupPathPrefix: string;
+  /** The VolumeSnapshotLocation `prefix`: prepended to the volume name in object names. */
+  prefix: string;
+}
+
 const NAME = /^[A-Za-z0-9]([A-Za-z0-9_.:-]{0,251}[A-Za-z0-9_])?$/;
 
 export function validateBackupName(name: string, what = 'backup name'): string {

@@ -1,4 +1,4 @@
-import { parseQuantityBytes } from '../config/parse-quantity.js';
+import { parseQuantityBytes } from '../parse/parse-quantity.js';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 
 /**
