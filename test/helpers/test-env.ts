@@ -4,7 +4,7 @@
  * CONTRACT (other tests rely on it; change only additively):
  *
  * - vitest's globalSetup for the integration tier (test/setup/global-setup.ts, wired in
- *   vitest.config.ts) brings up what the machine can run, then `provide('testEnv', env)`:
+ *   vitest.config.ts; one file per service beside it) brings up what the machine can run, then `provide('testEnv', env)`:
  *     env.zfsPool  a zfs-fuse pool `sstest<random>` on a sparse 6 GiB file, made for this run (the
  *                  zfs-fuse daemon is started if `zpool list` fails and zfs-fuse is installed).
  *                  Its root dataset is mounted under a temp dir; child datasets inherit that.

@@ -63,3 +63,13 @@ describe('client identities', () => {
     expect(() => parseClientGrant({ identity: 'cn:x', role: 'reader', extra: 1 }, 'clients[0]')).toThrow(/unknown key/);
   });
 });
+
+describe('who may call Inventory', () => {
+  it('a reader may (it only reads); an unlisted client may not', async () => {
+    const { decideCall } = await import('../../../src/agent/client-authz.js');
+    const policy = { clients: [{ identity: 'cn:viewer', role: 'reader' as const }], allowAny: false, plaintext: false };
+    expect(decideCall('Inventory', { identities: ['cn:viewer'], clientAuth: true }, policy).role).toBe('reader');
+    expect(() => decideCall('Backup', { identities: ['cn:viewer'], clientAuth: true }, policy)).toThrow();
+    expect(() => decideCall('Inventory', { identities: ['cn:stranger'], clientAuth: true }, policy)).toThrow();
+  });
+});
