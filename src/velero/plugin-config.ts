@@ -4,6 +4,9 @@ import { didYouMean } from '../parse/did-you-mean.js';
 import { LOCATION_KEYS, type LocationBehaviour } from '../config/location-settings.js';
 import { parseBoolean } from '../parse/parse-boolean.js';
 import { ErrorCode, SnapstreamError } from '../errors.js';
+import type { ClusterTls, DiscoverySpec, TransferSettings } from '../cluster/cluster.js';
+import { parseAgentAddress, parseDiscovery } from '../cluster/discover-agents.js';
+import { parseQuantityBytes } from '../config/parse-quantity.js';
 
 /**
  * The plugin's own keys in a VolumeSnapshotLocation's spec.config (Velero hands the plugin nothing
@@ -14,8 +17,14 @@ import { ErrorCode, SnapstreamError } from '../errors.js';
 export const PLUGIN_KEYS = {
   /** Static agent list "host:port,host:port" (env SNAPSTREAM_AGENTS). */
   agents: 'SNAPSTREAM_AGENTS',
-  /** Pools (or parent datasets) to look for volumes in, "pool-a,tank/k8s": volume V is the dataset <pool>/V (env SNAPSTREAM_AGENT_POOLS). */
-  agentPools: 'SNAPSTREAM_AGENT_POOLS',
+  /**
+   * How to find the agents instead of a static list: `dns:NAME:PORT[@SERVER]` (every A/AAAA record
+   * of the DaemonSet's headless Service) or `kubernetes:NAMESPACE/LABEL_SELECTOR:PORT` (the
+   * DaemonSet's Running pods through the Kubernetes API), as the controller's --discovery.
+   */
+  agentDiscovery: 'SNAPSTREAM_AGENT_DISCOVERY',
+  /** A kubeconfig file for the Kubernetes API (discovery, target IP); default the pod's service account. */
+  kubeconfig: 'SNAPSTREAM_KUBECONFIG',
   /** mTLS to the agents: PEM file paths (a mounted Secret). */
   tlsCaFile: 'SNAPSTREAM_TLS_CA',
   tlsCertFile: 'SNAPSTREAM_TLS_CERT',
@@ -24,17 +33,26 @@ export const PLUGIN_KEYS = {
   tlsServerName: 'SNAPSTREAM_TLS_SERVER_NAME',
   /** "true": plaintext to agents on loopback (tests and development only). */
   insecurePlaintext: 'SNAPSTREAM_INSECURE_PLAINTEXT',
-  /** The cStor target IP written by autoSetTargetIP (no Kubernetes lookup here). */
+  /** The target IP autoSetTargetIP writes; without it the plugin asks the Kubernetes API (targetip-lookup.ts). */
   targetIP: 'SNAPSTREAM_TARGET_IP',
+  /** Namespace of the cStor target Services (default "openebs"). */
+  targetIPNamespace: 'SNAPSTREAM_TARGET_IP_NAMESPACE',
+  /** Upload rate limit of each backup job, bytes per second as a quantity ("50Mi"); default none. */
+  rateLimit: 'SNAPSTREAM_RATE_LIMIT',
 } as const;
 export type PluginKey = keyof typeof PLUGIN_KEYS;
+
+/** Keys of earlier versions of the plugin, refused with what replaces them. */
+const RETIRED_KEYS: Record<string, string> = {
+  agentPools:
+    'agentPools is no longer used: the agents\' Inventory says which pools hold a volume (every <pool>/<volume> is a replica); remove the key',
+};
 
 export const DEFAULT_TLS_DIR = '/credentials/snapstream';
 
 export interface AgentAccess {
-  agents: string[];
-  pools: string[];
-  tls: { caFile: string; certFile: string; keyFile: string; serverName?: string } | 'insecure-loopback';
+  discovery: DiscoverySpec;
+  tls: ClusterTls;
   callTimeoutMs: number;
 }
 
@@ -44,11 +62,14 @@ export interface PluginConfig {
   location: ResolvedLocation;
   behaviour: LocationBehaviour;
   access: AgentAccess;
+  /** autoSetTargetIP: this IP (targetIP), else looked up in the Kubernetes API. */
   targetIP?: string;
+  targetIPLookup: { namespace: string; kubeconfig?: string };
+  /** TransferOptions for backup jobs (rateLimit). */
+  transfer?: TransferSettings;
 }
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-const POOL = /^[A-Za-z0-9][A-Za-z0-9_.:-]*(\/[A-Za-z0-9][A-Za-z0-9_.:-]*)*$/;
 
 function bad(message: string, key: string): SnapstreamError {
   return new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `VolumeSnapshotLocation config: ${message}`, { details: { key } });
@@ -67,6 +88,8 @@ function list(key: PluginKey, text: string): string[] {
  */
 export function readPluginConfig(config: Record<string, string>, env: NodeJS.ProcessEnv = process.env): PluginConfig {
   const known = [...LOCATION_KEYS, ...Object.keys(PLUGIN_KEYS)];
+  const retired = Object.keys(config).find((k) => k in RETIRED_KEYS);
+  if (retired !== undefined) throw bad(RETIRED_KEYS[retired]!, retired);
   const unknown = Object.keys(config).filter((k) => !known.includes(k));
   if (unknown.length > 0) {
     const k = unknown[0]!;
@@ -93,21 +116,12 @@ export function readPluginConfig(config: Record<string, string>, env: NodeJS.Pro
   }
   const behaviour = location.behaviour!;
 
-  const agentsText = own('agents');
-  if (agentsText === undefined) {
-    throw bad(`no agents: set "agents" (e.g. "10.0.0.11:9443,10.0.0.12:9443") or $${PLUGIN_KEYS.agents} in the Velero Deployment`, 'agents');
+  const discovery = readDiscovery(own('agents'), own('agentDiscovery'));
+  const kubeconfig = own('kubeconfig');
+  if (kubeconfig !== undefined) {
+    if (!kubeconfig.startsWith('/')) throw bad(`kubeconfig "${kubeconfig}" must be an absolute path`, 'kubeconfig');
+    if (discovery.kind === 'kubernetes') discovery.kubeconfig = kubeconfig;
   }
-  const agents = list('agents', agentsText);
-  for (const a of agents) {
-    const m = HOST_PORT.exec(a);
-    if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65535) throw bad(`agents: "${a}" is not host:port (e.g. "10.0.0.11:9443", "[fd00::1]:9443")`, 'agents');
-  }
-  const poolsText = own('agentPools');
-  if (poolsText === undefined) {
-    throw bad(`no pools: set "agentPools" (e.g. "cstor-pool-1,zfspv-pool") or $${PLUGIN_KEYS.agentPools}; volume V is looked up as <pool>/V`, 'agentPools');
-  }
-  const pools = list('agentPools', poolsText);
-  for (const p of pools) if (!POOL.test(p)) throw bad(`agentPools: "${p}" is not a pool or dataset name (e.g. "cstor-pool-1" or "tank/k8s")`, 'agentPools');
 
   const insecureText = own('insecurePlaintext');
   const insecure = insecureText === undefined ? false : parseBoolean('insecurePlaintext', insecureText);
@@ -116,7 +130,8 @@ export function readPluginConfig(config: Record<string, string>, env: NodeJS.Pro
     for (const k of ['tlsCaFile', 'tlsCertFile', 'tlsKeyFile'] as const) {
       if (config[k] !== undefined) throw bad(`insecurePlaintext "true" and ${k} exclude each other`, k);
     }
-    const remote = agents.filter((a) => !isLoopback(HOST_PORT.exec(a)![1]!));
+    if (discovery.kind !== 'static') throw bad(`insecurePlaintext is for a static list of agents on loopback only, not ${discovery.kind} discovery`, 'insecurePlaintext');
+    const remote = discovery.agents.filter((a) => !isLoopback(HOST_PORT.exec(a)![1]!));
     if (remote.length > 0) throw bad(`insecurePlaintext is for agents on loopback only; ${remote.join(', ')} need mTLS (tlsCaFile, tlsCertFile, tlsKeyFile)`, 'insecurePlaintext');
     tls = 'insecure-loopback';
   } else {
@@ -131,13 +146,62 @@ export function readPluginConfig(config: Record<string, string>, env: NodeJS.Pro
       if (!tls[k].startsWith('/')) throw bad(`tls${k[0]!.toUpperCase()}${k.slice(1)} "${tls[k]}" must be an absolute path (a mounted Secret)`, k);
     }
   }
-  const out: PluginConfig = { locationConfig, location, behaviour, access: { agents, pools, tls, callTimeoutMs: behaviour.restApiTimeoutMs } };
+  const namespace = own('targetIPNamespace') ?? 'openebs';
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) throw bad(`targetIPNamespace "${namespace}" is not a namespace name`, 'targetIPNamespace');
+  const out: PluginConfig = {
+    locationConfig,
+    location,
+    behaviour,
+    access: { discovery, tls, callTimeoutMs: behaviour.restApiTimeoutMs },
+    targetIPLookup: { namespace, ...(kubeconfig !== undefined ? { kubeconfig } : {}) },
+  };
   const ip = own('targetIP');
   if (ip !== undefined) {
     if (isIP(ip) === 0) throw bad(`targetIP "${ip}" is not an IPv4 or IPv6 address`, 'targetIP');
     out.targetIP = ip;
   }
+  const rate = own('rateLimit');
+  if (rate !== undefined) {
+    let n: number;
+    try {
+      n = parseQuantityBytes('rateLimit', rate);
+    } catch (e) {
+      throw bad((e as Error).message, 'rateLimit');
+    }
+    if (n < 1) throw bad(`rateLimit "${rate}" must be at least 1 byte per second`, 'rateLimit');
+    out.transfer = { rateLimitBytesPerSec: n };
+  }
   return out;
+}
+
+/** `agents` (a static list) or `agentDiscovery` (dns:/kubernetes:/static:), exactly one. */
+function readDiscovery(agentsText: string | undefined, discoveryText: string | undefined): DiscoverySpec {
+  if (agentsText !== undefined && discoveryText !== undefined) {
+    throw bad('agents and agentDiscovery exclude each other; set one', 'agentDiscovery');
+  }
+  if (discoveryText !== undefined) {
+    try {
+      return parseDiscovery(discoveryText);
+    } catch (e) {
+      throw bad((e as Error).message.replace('--discovery', 'agentDiscovery'), 'agentDiscovery');
+    }
+  }
+  if (agentsText === undefined) {
+    throw bad(
+      `no agents: set "agents" (e.g. "10.0.0.11:9443,10.0.0.12:9443"), or "agentDiscovery" (e.g. "dns:snapstream-agent.openebs.svc.cluster.local:9443" or ` +
+        `"kubernetes:openebs/app=snapstream-agent:9443"), or $${PLUGIN_KEYS.agents} / $${PLUGIN_KEYS.agentDiscovery} in the Velero Deployment`,
+      'agents',
+    );
+  }
+  const agents = list('agents', agentsText);
+  for (const a of agents) {
+    try {
+      parseAgentAddress(a);
+    } catch {
+      throw bad(`agents: "${a}" is not host:port (e.g. "10.0.0.11:9443", "[fd00::1]:9443")`, 'agents');
+    }
+  }
+  return { kind: 'static', agents };
 }
 
 function isLoopback(host: string): boolean {

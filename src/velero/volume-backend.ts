@@ -3,9 +3,9 @@ import type { Manifest } from '../model/manifest.js';
 /**
  * What the Velero plugin needs from the agents, as a small interface: find a volume, back it up
  * through an agent that holds it, restore it into pools, clean pool snapshots. The plugin decides
- * WHAT to do (names, full or incremental, chains, deletion); a backend decides WHERE. Today's
- * implementation is a static agent list (static-volume-backend.ts); the cluster module
- * (agent inventory, replica health, failover) is meant to slot in behind the same interface.
+ * WHAT to do (names, full or incremental, chains, deletion); a backend decides WHERE. The plugin
+ * uses the cluster module (cluster-volume-backend.ts: discovery, agent inventory, replica health,
+ * failover); unit tests use a fake.
  */
 export interface VolumeBackend {
   /** The datasets holding `volume` (replicas), preferred first. NOT_FOUND when no agent holds it. */
@@ -22,13 +22,15 @@ export interface VolumeBackend {
 }
 
 export interface VolumeHolder {
-  /** The agent's address (host:port); the node name once the cluster module provides it. */
+  /** The node name the agent reports (its Inventory). */
   node: string;
   dataset: string;
   /** Its pool (first component of the dataset). */
   pool: string;
   /** Snapshot names, oldest first. */
   snapshots: string[];
+  /** Health of its pool (ONLINE, DEGRADED, ...) when known. */
+  poolHealth?: string;
 }
 
 export interface VolumeBackupRequest {
@@ -51,6 +53,8 @@ export interface VolumeBackupOutcome {
   dataset: string;
   type: 'full' | 'incremental';
   bytes: number;
+  /** Nodes tried first that failed (failover history), when any. */
+  failedOver?: string[];
 }
 
 export interface RestoreTargetPool {

@@ -13,8 +13,10 @@ import { volumeIdOf, withVolumeId } from './persistent-volume.js';
 import { readPluginConfig, type PluginConfig } from './plugin-config.js';
 import { chainRetirementReason, planSnapshotDelete } from './snapshot-delete-plan.js';
 import { formatSnapshotId, locationFingerprint, parseSnapshotId } from './snapshot-id.js';
-import { StaticVolumeBackend } from './static-volume-backend.js';
-import type { VolumeBackend } from './volume-backend.js';
+import { openCluster } from '../cluster/open-cluster.js';
+import { ClusterVolumeBackend } from './cluster-volume-backend.js';
+import { type ServiceLister, lookupTargetIp } from './target-ip-lookup.js';
+import type { RestoreTargetPool, VolumeBackend } from './volume-backend.js';
 
 /** Velero's tag naming the backup in CreateSnapshot (pkg/backup: velero.io/backup). */
 export const TAG_BACKUP = 'velero.io/backup';
@@ -26,6 +28,14 @@ export interface SnapshotterDeps {
   env?: NodeJS.ProcessEnv;
   openBackend?: (cfg: PluginConfig, log: Logger) => VolumeBackend;
   openStore?: (cfg: PluginConfig, log: Logger) => Promise<ObjectStore>;
+  /** The Kubernetes Services lookup of autoSetTargetIP (tests pass a fake). */
+  listServices?: ServiceLister;
+}
+
+/** The plugin's backend: the cluster module over the discovered agents. */
+export function openClusterBackend(cfg: PluginConfig, log: Logger): VolumeBackend {
+  const cluster = openCluster({ discovery: cfg.access.discovery, tls: cfg.access.tls, callTimeoutMs: cfg.access.callTimeoutMs, log });
+  return new ClusterVolumeBackend(cluster, log, cfg.transfer ? { transfer: cfg.transfer } : {});
 }
 
 interface Initialised {
@@ -53,10 +63,10 @@ export class VolumeSnapshotter {
     const cfg = readPluginConfig(config, this.deps.env);
     const log = this.deps.log.child({ plugin: this.pluginName, location: cfg.location.describe });
     const store = await (this.deps.openStore ?? ((c, l) => openStore(c.location.config, { log: l })))(cfg, log);
-    const backend = (this.deps.openBackend ?? ((c, l) => new StaticVolumeBackend(c.access, l)))(cfg, log);
+    const backend = (this.deps.openBackend ?? openClusterBackend)(cfg, log);
     await this.close();
     this.state = { cfg, backend, store, locationId: locationFingerprint(cfg.location.config) };
-    log.info({ agents: cfg.access.agents, pools: cfg.access.pools, behaviour: cfg.behaviour }, 'volume snapshotter initialised');
+    log.info({ discovery: cfg.access.discovery, behaviour: cfg.behaviour }, 'volume snapshotter initialised');
   }
 
   private ready(): Initialised {
@@ -107,7 +117,7 @@ export class VolumeSnapshotter {
       },
       signal,
     );
-    log.info({ node: r.node, dataset: r.dataset, type: r.type, bytes: r.bytes }, 'snapshot backed up');
+    log.info({ node: r.node, dataset: r.dataset, type: r.type, bytes: r.bytes, failedOver: r.failedOver ?? [] }, 'snapshot backed up');
     return formatSnapshotId({ location: s.locationId, volume, backup });
   }
 
@@ -126,36 +136,35 @@ export class VolumeSnapshotter {
     const manifests = await this.manifests(s, signal);
     const chain = planRestore(manifests, { backup: id.backup, volume: id.volume }, restoreAll);
     const head = chain.at(-1)!;
-    let targetIp: string | undefined;
-    if (s.cfg.behaviour.autoSetTargetIP) {
-      if (s.cfg.targetIP === undefined) {
-        throw new SnapstreamError(
-          ErrorCode.INVALID_ARGUMENT,
-          'autoSetTargetIP is "true" but the plugin does not know the target IP: set targetIP in the VolumeSnapshotLocation config or $SNAPSTREAM_TARGET_IP ' +
-            '(looking the cStor target Service up in Kubernetes is not implemented)',
-        );
-      }
-      targetIp = s.cfg.targetIP;
-    }
-    let targets: { node: string; pool: string }[];
+    let targets: RestoreTargetPool[];
     let targetVolume: string;
     const holders = await s.backend.locate(id.volume, signal).catch((e: unknown) => {
       if (isSnapstreamError(e, ErrorCode.NOT_FOUND)) return [];
       throw e;
     });
     if (holders.length > 0) {
+      // Every replica of the volume (cStor), or its one dataset (ZFS-LocalPV: the owner node).
       targets = holders.map((h) => ({ node: h.node, pool: h.pool }));
       targetVolume = `${id.volume}-${randomBytes(3).toString('hex')}`;
     } else {
-      const pool = head.dataset.slice(0, Math.max(0, head.dataset.lastIndexOf('/')));
-      targets = (await s.backend.poolsOn([pool], signal)).slice(0, 1);
+      // Gone everywhere (disaster recovery): the pool the backup was taken from, on the node that
+      // sent it when that node still has the pool (the LocalPV owner), else on any node with it.
+      const pool = head.dataset.slice(0, Math.max(0, head.dataset.indexOf('/')));
+      const found = await s.backend.poolsOn([pool], signal);
+      const owner = found.find((t) => t.node === head.node);
+      targets = owner !== undefined ? [owner] : found.slice(0, 1);
       if (targets.length === 0) {
         throw new SnapstreamError(ErrorCode.NOT_FOUND, `no agent has pool ${pool} (the pool backup ${id.backup} of volume ${id.volume} was taken from) to restore into`);
       }
       targetVolume = id.volume;
     }
+    let targetIp: string | undefined;
+    if (s.cfg.behaviour.autoSetTargetIP) {
+      // Looked up before anything is received, so a failure leaves nothing half-restored.
+      targetIp = s.cfg.targetIP ?? (await lookupTargetIp(targetVolume, s.cfg.targetIPLookup, this.deps.listServices, signal));
+    }
     const log = this.deps.log.child({ backup: id.backup, volume: id.volume, targetVolume });
-    log.info({ chain: chain.map((m) => m.backup), targets }, 'CreateVolumeFromSnapshot');
+    log.info({ chain: chain.map((m) => m.backup), targets, targetIp }, 'CreateVolumeFromSnapshot');
     const r = await s.backend.restore(
       {
         restoreName: `velero-${targetVolume}`.slice(0, 200),

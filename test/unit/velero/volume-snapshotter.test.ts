@@ -5,15 +5,16 @@ import { manifestKeyFor, serializeManifest, type Manifest } from '../../../src/m
 import type { VolumeBackend, VolumeBackupRequest, VolumeRestoreRequest } from '../../../src/velero/volume-backend.js';
 import { locationFingerprint } from '../../../src/velero/snapshot-id.js';
 import { VolumeSnapshotter } from '../../../src/velero/volume-snapshotter.js';
+import { type ServiceInfo, type ServiceLister, chooseTargetIp } from '../../../src/velero/target-ip-lookup.js';
 import { MemoryStore } from '../../helpers/memory-store.js';
 import { m } from '../plan/fixtures.js';
 
 /** Where the objects are: the ID's location part for `config`. */
 const fp = locationFingerprint({ store: { provider: 'aws', bucket: 'bkt', region: 'x', forcePathStyle: false, insecureSkipTLSVerify: false, checksums: 'WHEN_REQUIRED' }, layout: { backupPathPrefix: '', prefix: '' } });
-const config = { provider: 'aws', bucket: 'bkt', region: 'us-east-1', s3Url: 'http://127.0.0.1:1', agents: '127.0.0.1:1', agentPools: 'tank', insecurePlaintext: 'true' };
+const config = { provider: 'aws', bucket: 'bkt', region: 'us-east-1', s3Url: 'http://127.0.0.1:1', agents: '127.0.0.1:1', insecurePlaintext: 'true' };
 
 /** A backend that records requests; backups "commit" a manifest into the store like an agent. */
-function setup(manifests: Manifest[] = []) {
+function setup(manifests: Manifest[] = [], services: ServiceInfo[] = []) {
   const store = new MemoryStore();
   const put = (x: Manifest) => {
     store.objects.set(x.dataKey, Buffer.from('data'));
@@ -38,15 +39,20 @@ function setup(manifests: Manifest[] = []) {
       restores.push(req);
       return { replicas: req.targets.map((t) => ({ node: t.node, dataset: `${t.pool}/${req.targetVolume}`, snapshot: req.backup, restoredBackups: [req.backup] })) };
     },
-    poolsOn: async (pools) => pools.map((pool) => ({ node: 'a', pool })),
+    poolsOn: async (pools) => pools.flatMap((pool) => [{ node: 'a', pool }, { node: 'b', pool }]),
     deleteSnapshot: async (_v, snap) => {
       destroyed.push(snap);
       return [snap];
     },
     close: async () => undefined,
   };
-  const vs = new VolumeSnapshotter('snapstream.io/zfs', { log: pino({ level: 'silent' }), env: {}, openBackend: () => backend, openStore: async () => store });
-  return { vs, store, backups, restores, destroyed, setHolders: (h: typeof holders) => (holders = h) };
+  const lookups: { namespace: string; labelSelector: string }[] = [];
+  const listServices: ServiceLister = async (q) => {
+    lookups.push({ namespace: q.namespace, labelSelector: q.labelSelector });
+    return services;
+  };
+  const vs = new VolumeSnapshotter('snapstream.io/zfs', { log: pino({ level: 'silent' }), env: {}, openBackend: () => backend, openStore: async () => store, listServices });
+  return { vs, store, backups, restores, destroyed, lookups, setHolders: (h: typeof holders) => (holders = h) };
 }
 
 describe('VolumeSnapshotter (fake backend, in-memory bucket)', () => {
@@ -82,22 +88,37 @@ describe('VolumeSnapshotter (fake backend, in-memory bucket)', () => {
     expect(backups.at(-1)!.fullBecause).toMatch(/full: the chain of the last backup holds h-20261201010000/);
   });
 
-  it('restores into the holders under a new name, or under the old name into the source pool when the volume is gone', async () => {
+  it('restores into the holders under a new name, or under the old name into the source pool on the node that sent it when the volume is gone', async () => {
     const b1 = 'adhoc';
-    const { vs, restores, setHolders } = setup([m(b1, { dataset: 'tank/k8s/pvc-1' })]);
+    const { vs, restores, setHolders } = setup([m(b1, { dataset: 'tank/pvc-1', node: 'b' })]);
     await vs.init({ ...config, autoSetTargetIP: 'true', targetIP: '10.0.0.9' });
+    setHolders([
+      { node: 'a', dataset: 'tank/pvc-1', pool: 'tank', snapshots: [] },
+      { node: 'c', dataset: 'pool-c/pvc-1', pool: 'pool-c', snapshots: [] },
+    ]);
     const v1 = await vs.createVolumeFromSnapshot(`ss1:${fp}:pvc-1@${b1}`, '', '', 0);
     expect(v1).toMatch(/^pvc-1-[0-9a-f]{6}$/);
-    expect(restores[0]).toMatchObject({ targetIp: '10.0.0.9', targets: [{ node: 'a', pool: 'tank' }], targetVolume: v1 });
+    // Every replica.
+    expect(restores[0]).toMatchObject({ targetIp: '10.0.0.9', targets: [{ node: 'a', pool: 'tank' }, { node: 'c', pool: 'pool-c' }], targetVolume: v1 });
     setHolders([]);
     const v2 = await vs.createVolumeFromSnapshot(`ss1:${fp}:pvc-1@${b1}`, '', '', 0);
     expect(v2).toBe('pvc-1');
-    expect(restores[1]!.targets).toEqual([{ node: 'a', pool: 'tank/k8s' }]);
+    // The owner: node b sent the backup (its manifest says so) and still has the pool.
+    expect(restores[1]!.targets).toEqual([{ node: 'b', pool: 'tank' }]);
   });
 
-  it('autoSetTargetIP without a target IP is refused, not skipped', async () => {
-    const { vs } = setup([m('adhoc')]);
+  it('autoSetTargetIP without targetIP asks Kubernetes for the restored volume\'s target Service; none is refused before anything is received', async () => {
+    const svc = (name: string, ip: string, labels: Record<string, string>): ServiceInfo => ({ name, clusterIP: ip, labels });
+    const { vs, restores, lookups } = setup([m('adhoc')]);
     await vs.init({ ...config, autoSetTargetIP: 'true' });
-    await expect(vs.createVolumeFromSnapshot(`ss1:${fp}:pvc-1@adhoc`, '', '', 0)).rejects.toThrow(/autoSetTargetIP is "true" but the plugin does not know the target IP/);
+    await expect(vs.createVolumeFromSnapshot(`ss1:${fp}:pvc-1@adhoc`, '', '', 0)).rejects.toThrow(
+      /autoSetTargetIP: no Service with a cluster IP labelled openebs.io\/persistent-volume=pvc-1-[0-9a-f]{6} in namespace openebs.*set targetIP/,
+    );
+    expect(restores).toEqual([]);
+    expect(lookups[0]!.labelSelector).toMatch(/^openebs.io\/persistent-volume=pvc-1-[0-9a-f]{6}$/);
+    // The choice: the target Service of that volume, never a headless one or another volume's.
+    const labels = (pv: string, target = true) => ({ 'openebs.io/persistent-volume': pv, ...(target ? { 'openebs.io/target-service': 'cstor-target-svc' } : {}) });
+    expect(chooseTargetIp('pv1', 'openebs', [svc('pv1-x', '10.0.0.2', labels('pv1', false)), svc('pv1', '10.0.0.1', labels('pv1')), svc('pv2', '10.0.0.3', labels('pv2'))])).toBe('10.0.0.1');
+    expect(() => chooseTargetIp('pv1', 'openebs', [svc('pv1', 'None', labels('pv1')), svc('pv2', '10.0.0.3', labels('pv2'))])).toThrow(/no Service/);
   });
 });
