@@ -34,7 +34,9 @@ export interface SnapshotterDeps {
 
 /** The plugin's backend: the cluster module over the discovered agents. */
 export function openClusterBackend(cfg: PluginConfig, log: Logger): VolumeBackend {
-  const cluster = openCluster({ discovery: cfg.access.discovery, tls: cfg.access.tls, callTimeoutMs: cfg.access.callTimeoutMs, log });
+  // No inventory reuse: Velero's calls for one volume follow each other within seconds, and a
+  // backup must see the snapshot the previous one left (its incremental base) on the replica.
+  const cluster = openCluster({ discovery: cfg.access.discovery, tls: cfg.access.tls, callTimeoutMs: cfg.access.callTimeoutMs, inventoryTtlMs: 0, log });
   return new ClusterVolumeBackend(cluster, log, cfg.transfer ? { transfer: cfg.transfer } : {});
 }
 

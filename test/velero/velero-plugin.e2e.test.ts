@@ -1,25 +1,31 @@
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClusterImpl, openCluster } from '../../src/cluster/open-cluster.js';
 import { openStore } from '../../src/location/open-store.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
 import { listBackups } from '../../src/transfer/catalog.js';
 import type { Manifest } from '../../src/model/manifest.js';
-import { type AgentProcess, REPO, startAgentProcess } from '../agent/helpers/agent-process.js';
-import { type TestPki, TEST_CLIENT_FLAGS, makeTestPki } from '../agent/helpers/make-certs.js';
+import { REPO } from '../agent/helpers/agent-process.js';
 import { fileHash, writeRandomFile, zfs } from '../agent/helpers/test-bed.js';
-import { createBucket, createDataset, destroyDataset, emptyAndDeleteBucket, getTestEnv, needs, uniqueName } from '../helpers/test-env.js';
+import { startFakeKubeApi } from '../cluster/helpers/fake-kube-api.js';
+import { type TestHost, type TestHosts, canMakeNamespaces, makeTestHosts } from '../cluster/helpers/netns-hosts.js';
+import { createBucket, emptyAndDeleteBucket, getTestEnv, needs, uniqueName } from '../helpers/test-env.js';
 import { type Harness, buildHarness, haveGo, pidsMatching, startHarness } from './helpers/velero-harness.js';
 
 /**
  * The Velero plugin driven by Velero's own host code (test/go/velero-harness: the plugin registry
- * over a plugin directory and the plugin manager, as `velero server` runs them), against two real
- * agents (two "nodes" on loopback, mTLS, each allowed only its own pool), zfs-fuse and radosgw. The VolumeSnapshotLocation is the seed's with its provider
- * swapped (openebs.io/cstor-blockstore answered by snapstream) and the bucket on radosgw.
+ * over a plugin directory and the plugin manager, as `velero server` runs them), against a
+ * three-host test cluster: three real agents, each in its own network namespace with its own
+ * zfs-fuse pool (test/cluster's netns hosts), mTLS, and radosgw reached through the hosts'
+ * forwarder. The VolumeSnapshotLocation is the seed's with its provider swapped
+ * (openebs.io/cstor-blockstore answered by snapstream). The plugin finds the agents through the
+ * Kubernetes API (a fake API server: the DaemonSet's pods) or a static list, resolves volumes
+ * through their Inventory, and asks the same API for the restored volume's target Service IP.
  *
  * SNAPSTREAM_TEST_VELERO_PLUGIN=dist/velero-plugin runs the packaged single executable and its
  * libraries (node scripts/build-velero-plugin.mjs makes them) instead of bin/snapstream-velero-plugin.js.
@@ -27,28 +33,38 @@ import { type Harness, buildHarness, haveGo, pidsMatching, startHarness } from '
 const env = getTestEnv();
 // radosgw by default; SNAPSTREAM_TEST_VELERO_S3=swift runs it against Swift's S3 API instead.
 const S3: 's3' | 'swift' = process.env.SNAPSTREAM_TEST_VELERO_S3 === 'swift' ? 'swift' : 's3';
-const run = needs('zfs', S3) && haveGo();
+const namespaces = canMakeNamespaces();
+if (!namespaces && process.env.SNAPSTREAM_REQUIRE_INTEGRATION === '1') throw new Error('network namespaces are required (root and iproute2: ip netns add)');
+const run = needs('zfs', S3) && haveGo() && namespaces;
 if (needs('zfs', S3) && !haveGo()) console.warn('velero-plugin e2e skipped: no Go toolchain (set SNAPSTREAM_TEST_GO or install Go at /usr/local/go)');
 const log = pino({ level: 'silent' });
 
-let pki: TestPki;
+let t: TestHosts;
 let tmp: string;
-let root: string;
 let bucket: string;
-let agent: AgentProcess;
-/** A second agent (another "node") with its own pool; the cStor volume lives there only. */
-let agentB: AgentProcess;
-let poolA: string;
-let poolB: string;
 let harness: Harness;
 let store: ObjectStore;
 let awsEnv: NodeJS.ProcessEnv;
+let kube: Awaited<ReturnType<typeof startFakeKubeApi>>;
+/** The test's own view of the agents (to watch jobs), not the plugin's. */
+let observer: ClusterImpl;
 let harnessBuildMs = 0;
-const created: string[] = [];
+const kubeToken = `kube-token-${randomUUID()}`;
 const vol = { cstor: `pvc-${randomUUID()}`, zfs: `pvc-${randomUUID()}` };
-const ds = { cstor: '', zfs: '' };
-
+/** The restored cStor volume's target Service (the fake API answers for any restored name). */
 const TARGET_IP = '10.96.0.77';
+const serviceLookups: string[] = [];
+/** The cStor backup's snapshot ID (the foreign-location test reuses it). */
+let cstorId = '';
+
+/** `zfs send SRC | zfs recv DST` with two processes and a pipe between them (no shell). */
+async function sendRecv(src: string, dst: string): Promise<void> {
+  const send = spawn('zfs', ['send', src], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const recv = spawn('zfs', ['recv', dst], { stdio: ['pipe', 'ignore', 'pipe'] });
+  send.stdout.pipe(recv.stdin);
+  const codes = await Promise.all([send, recv].map((x) => new Promise<number | null>((r) => x.once('close', r))));
+  if (codes.some((c) => c !== 0)) throw new Error(`zfs send ${src} | zfs recv ${dst} failed: ${codes.join(',')}`);
+}
 
 function cstorPv(name: string) {
   return {
@@ -107,24 +123,23 @@ function vslConfig(over: Record<string, string>): Record<string, string> {
     bucket,
     provider: 'aws',
     region: ep.region,
-    s3Url: ep.endpoint,
+    s3Url: t.storeUrl,
     s3ForcePathStyle: 'true',
     restoreAllIncrementalSnapshots: 'false',
     autoSetTargetIP: 'true',
     disableIncrementalBackups: 'true',
-    agents: `127.0.0.1:${agent.grpcPort},127.0.0.1:${agentB.grpcPort}`,
-    agentPools: `${poolA},${poolB}`,
-    tlsCaFile: pki.caFile,
-    tlsCertFile: pki.clientCert,
-    tlsKeyFile: pki.clientKey,
-    tlsServerName: 'localhost',
-    targetIP: TARGET_IP,
+    agentDiscovery: 'kubernetes:openebs/app=snapstream-agent:9543',
+    kubeconfig: kube.kubeconfig,
+    tlsCaFile: t.pki.caFile,
+    tlsCertFile: t.pki.clientCert,
+    tlsKeyFile: t.pki.clientKey,
+    tlsServerName: t.pki.serverName,
     ...over,
   };
 }
 
-async function ok(req: Record<string, unknown>): Promise<unknown> {
-  const r = await harness.call(req);
+async function ok(req: Record<string, unknown>, timeoutMs?: number): Promise<unknown> {
+  const r = await harness.call(req, timeoutMs);
   if (!r.ok) throw new Error(`${String(req.op)} failed: ${r.error}`);
   return r.result;
 }
@@ -140,6 +155,24 @@ function snapshotsOf(dataset: string): string[] {
     .map((l) => l.slice(dataset.length + 1));
 }
 
+const agentArgs = () => ['--stall-timeout', '20', '--allow-location', `s3://${bucket}?endpoint=${encodeURIComponent(t.storeUrl)}`];
+
+/** Waits (bounded) until `h`'s agent runs a job that is moving bytes. */
+async function waitForRunningJob(h: TestHost, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  const c = observer.client(h.agent!.address) as unknown as { call: (m: string, r: unknown) => Promise<{ jobs: { phase: string }[] }> };
+  while (Date.now() < end) {
+    const r = await c.call('ListJobs', { phases: [] });
+    if (r.jobs.some((j) => j.phase === 'PHASE_IN_PROGRESS')) {
+      // Well inside the paced transfer (8 MiB at 1 MiB/s in 5 MiB parts).
+      await new Promise((res) => setTimeout(res, 1500));
+      return;
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`no running job on ${h.node} within ${timeoutMs} ms`);
+}
+
 beforeAll(async () => {
   if (!run) return;
   tmp = mkdtempSync(path.join(tmpdir(), 'snapstream-velero-'));
@@ -148,35 +181,43 @@ beforeAll(async () => {
   const ep = env[S3]!;
   awsEnv = { AWS_ACCESS_KEY_ID: ep.accessKeyId, AWS_SECRET_ACCESS_KEY: ep.secretAccessKey, AWS_REGION: ep.region };
   Object.assign(process.env, awsEnv);
-  pki = makeTestPki();
-  root = await createDataset(env.zfsPool!, uniqueName('velero'));
-  poolA = await createDataset(root, 'node-a');
-  poolB = await createDataset(root, 'node-b');
-  ds.cstor = await createDataset(poolB, vol.cstor);
-  ds.zfs = await createDataset(poolA, vol.zfs);
+  t = await makeTestHosts(3, { storePort: Number(new URL(ep.endpoint).port) });
   bucket = uniqueName('velero');
   await createBucket(ep, bucket);
   store = await openStore(
     { store: { provider: 'aws', bucket, region: ep.region, endpoint: ep.endpoint, forcePathStyle: true, insecureSkipTLSVerify: false, checksums: 'WHEN_REQUIRED' }, layout: { backupPathPrefix: '', prefix: '' } },
     { log },
   );
-  const startNodeAgent = (node: string, pool: string) =>
-    startAgentProcess(
-      [
-        '--listen', '127.0.0.1:0',
-        '--metrics-listen', '127.0.0.1:0',
-        '--tls-ca', pki.caFile,
-        '--tls-cert', pki.serverCert,
-        '--tls-key', pki.serverKey,
-        '--allowed-pool', pool,
-        ...TEST_CLIENT_FLAGS,
-        '--allow-location', `s3://${bucket}?endpoint=${encodeURIComponent(ep.endpoint)}`,
-        '--node-name', node,
-      ],
-      awsEnv,
-    );
-  agent = await startNodeAgent('node-a', poolA);
-  agentB = await startNodeAgent('node-b', poolB);
+  await Promise.all(t.hosts.map((x) => t.startAgent(x, agentArgs(), awsEnv)));
+  const [h1, h2, h3] = t.hosts as [TestHost, TestHost, TestHost];
+  // cStor-like: the volume on every node's pool, the same data (send/recv keeps the seed's guid).
+  zfs('create', `${h1.pool}/${vol.cstor}`);
+  writeRandomFile(`${h1.pool}/${vol.cstor}`, 'data.bin', 8);
+  zfs('snapshot', `${h1.pool}/${vol.cstor}@seed`);
+  for (const x of [h2, h3]) await sendRecv(`${h1.pool}/${vol.cstor}@seed`, `${x.pool}/${vol.cstor}`);
+  // ZFS-LocalPV: only on node-c.
+  zfs('create', `${h3.pool}/${vol.zfs}`);
+  kube = await startFakeKubeApi({
+    namespace: 'openebs',
+    labelSelector: 'app=snapstream-agent',
+    token: kubeToken,
+    dir: tmp,
+    tls: { caFile: t.pki.caFile, certFile: t.pki.kubeCert, keyFile: t.pki.kubeKey },
+    pods: t.hosts.map((x, i) => ({ name: `snapstream-agent-${i}`, nodeName: x.node, podIP: x.hostIp, phase: 'Running' })),
+    services: (sel) => {
+      serviceLookups.push(sel);
+      const pv = sel.startsWith('openebs.io/persistent-volume=') ? sel.slice('openebs.io/persistent-volume='.length) : '';
+      // cStor names a volume's target Service after the PV; the restored volume's exists once it does.
+      return pv.startsWith(`${vol.cstor}-`)
+        ? [{ name: pv, clusterIP: TARGET_IP, labels: { 'openebs.io/persistent-volume': pv, 'openebs.io/target-service': 'cstor-target-svc' } }]
+        : [];
+    },
+  });
+  observer = openCluster({
+    discovery: { kind: 'static', agents: t.hosts.map((x) => x.agent!.address) },
+    tls: { caFile: t.pki.caFile, certFile: t.pki.clientCert, keyFile: t.pki.clientKey, serverName: t.pki.serverName },
+    log,
+  });
   const plugins = path.join(tmp, 'plugins');
   mkdirSync(plugins);
   const packaged = process.env.SNAPSTREAM_TEST_VELERO_PLUGIN;
@@ -197,16 +238,15 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!run) return;
   await harness?.quit();
-  await agent?.stop();
-  await agentB?.stop();
+  await observer?.close();
+  await kube?.close();
   await store?.close();
-  for (const d of [...created.reverse(), ds.cstor, ds.zfs, poolA, poolB, root]) if (d) await destroyDataset(d).catch(() => undefined);
+  await t?.destroy();
   if (bucket) await emptyAndDeleteBucket(env[S3]!, bucket).catch(() => undefined);
   if (tmp) rmSync(tmp, { recursive: true, force: true });
-  if (pki) rmSync(pki.dir, { recursive: true, force: true });
 }, 120_000);
 
-describe.skipIf(!run)('Velero plugin through Velero plugin manager (clientmgmt)', () => {
+describe.skipIf(!run)('Velero plugin through Velero plugin manager (clientmgmt), three-host test cluster', () => {
   it('is discovered in the plugin directory under all three names', async () => {
     const list = (await ok({ op: 'listPlugins' })) as { name: string; kind: string }[];
     expect(list.map((p) => p.name).sort()).toEqual(['openebs.io/cstor-blockstore', 'openebs.io/zfspv-blockstore', 'snapstream.io/zfs']);
@@ -250,68 +290,78 @@ describe.skipIf(!run)('Velero plugin through Velero plugin manager (clientmgmt)'
     expect(curly.error).toMatch(/disableIncrementalBackups.*typographic quotes/);
     const chunk = await harness.call({ op: 'init', plugin: 'openebs.io/cstor-blockstore', config: vslConfig({ multiPartChunkSize: '1Mi' }) });
     expect(chunk.error).toMatch(/multiPartChunkSize.*between 5Mi and 5Gi/);
-    const noAgents = await harness.call({ op: 'init', plugin: 'openebs.io/cstor-blockstore', config: vslConfig({ agents: '' }) });
+    const noAgents = await harness.call({ op: 'init', plugin: 'openebs.io/cstor-blockstore', config: vslConfig({ agentDiscovery: '' }) });
     expect(noAgents.error).toMatch(/no agents: set "agents"/);
   });
 
-  let full1 = '';
-  let full1Sha = '';
-  it('cStor, the seed VSL (disableIncrementalBackups): two full scheduled backups, single restore with autoSetTargetIP', async () => {
+  it('cStor, the seed VSL, agents from the Kubernetes API: node-a killed mid-backup, node-b sends it; restore into every replica with the target IP from the target Service', async () => {
     const p = 'openebs.io/cstor-blockstore';
-    await ok({ op: 'init', plugin: p, config: vslConfig({}) });
+    const [h1, h2] = t.hosts as [TestHost, TestHost];
+    // Paced (1 MiB/s in 5 MiB parts), so the 8 MiB stream takes seconds: time to kill its node.
+    await ok({ op: 'init', plugin: p, config: vslConfig({ rateLimit: '1Mi', multiPartChunkSize: '5Mi' }) });
     expect(await ok({ op: 'getVolumeInfo', plugin: p, volumeID: vol.cstor, volumeAZ: '' })).toMatchObject({ volumeType: 'zfs' });
-    full1Sha = writeRandomFile(ds.cstor, 'data.bin', 2);
+    const seedSha = fileHash(`${h1.pool}/${vol.cstor}`, 'data.bin');
     const b1 = 'nightly-20261201010000';
-    full1 = (await ok({ op: 'createSnapshot', plugin: p, volumeID: vol.cstor, volumeAZ: '', tags: { 'velero.io/backup': b1, 'velero.io/pv': vol.cstor } })) as string;
-    expect(full1).toMatch(new RegExp(`^ss1:[0-9a-f]{12}:${vol.cstor}@${b1}$`));
-    writeRandomFile(ds.cstor, 'data.bin', 2);
-    const b2 = 'nightly-20261201020000';
-    await ok({ op: 'createSnapshot', plugin: p, volumeID: vol.cstor, volumeAZ: '', tags: { 'velero.io/backup': b2, 'velero.io/pv': vol.cstor } });
+    const pending = ok({ op: 'createSnapshot', plugin: p, volumeID: vol.cstor, volumeAZ: '', tags: { 'velero.io/backup': b1, 'velero.io/pv': vol.cstor } });
+    const settled = pending.then(() => undefined, (e: unknown) => e);
+    // node-a is the first healthy replica (ONLINE pools, then node name).
+    await waitForRunningJob(h1);
+    h1.agent!.proc.kill('SIGKILL');
+    await h1.agent!.exited;
+    const err = await settled;
+    if (err) throw err;
+    const id1 = (await pending) as string;
+    expect(id1).toMatch(new RegExp(`^ss1:[0-9a-f]{12}:${vol.cstor}@${b1}$`));
+    cstorId = id1;
     const ms = await manifests(vol.cstor);
-    expect(ms.map((m) => [m.backup, m.schedule, m.previousSnapshot])).toEqual([
-      [b1, 'nightly', ''],
-      [b2, 'nightly', ''],
-    ]);
-    // Full mode keeps no base snapshot on the pool (the seed's leak, fixed).
-    expect(snapshotsOf(ds.cstor)).toEqual([]);
+    expect(ms.map((m) => [m.backup, m.schedule, m.previousSnapshot, m.node, m.dataset])).toEqual([[b1, 'nightly', '', 'node-b', `${h2.pool}/${vol.cstor}`]]);
+    // Full mode keeps no base snapshot on the replica that sent it (the seed's leak, fixed).
+    expect(snapshotsOf(`${h2.pool}/${vol.cstor}`)).toEqual(['seed']);
+    // Discovery went through the API with the service account's token.
+    expect(kube.requests.some((r) => r.url.startsWith('/api/v1/namespaces/openebs/pods'))).toBe(true);
+    expect(kube.requests.every((r) => r.auth === `Bearer ${kubeToken}`)).toBe(true);
 
-    const restored = (await ok({ op: 'createVolumeFromSnapshot', plugin: p, snapshotID: full1, volumeType: 'zfs', volumeAZ: '', iops: 0 })) as string;
+    // node-a comes back (its pod restarts); the restore goes into all three replicas' pools.
+    await t.startAgent(h1, agentArgs(), awsEnv);
+    const restored = (await ok({ op: 'createVolumeFromSnapshot', plugin: p, snapshotID: id1, volumeType: 'zfs', volumeAZ: '', iops: 0 })) as string;
     expect(restored).toMatch(new RegExp(`^${vol.cstor}-[0-9a-f]{6}$`));
-    // Backed up and restored on node-b, the only agent holding the volume.
-    const target = `${poolB}/${restored}`;
-    created.push(target);
-    expect(fileHash(target, 'data.bin')).toBe(full1Sha);
-    const mentions = (a: AgentProcess) => a.output.filter((l) => l.includes(vol.cstor) && /"jobId"|"job"/.test(l)).length;
-    expect(mentions(agentB)).toBeGreaterThan(0);
-    expect(mentions(agent)).toBe(0);
-    expect(zfs('get', '-H', '-o', 'value', 'io.openebs:targetip', target)).toBe(TARGET_IP);
+    expect(serviceLookups).toContain(`openebs.io/persistent-volume=${restored}`);
+    for (const x of t.hosts) {
+      const target = `${x.pool}/${restored}`;
+      expect(fileHash(target, 'data.bin'), `content on ${x.node}`).toBe(seedSha);
+      expect(zfs('get', '-H', '-o', 'value', 'io.openebs:targetip', target)).toBe(TARGET_IP);
+    }
   });
 
-  it('ZFS-LocalPV, incremental schedule: full then incremental, chain restore, deletion that never breaks the chain', async () => {
+  it('ZFS-LocalPV, static agents, incremental schedule: from the owner node, chain restore on it, deletion that never breaks the chain', async () => {
     const p = 'openebs.io/zfspv-blockstore';
-    const cfg = vslConfig({ disableIncrementalBackups: 'false', restoreAllIncrementalSnapshots: 'true', autoSetTargetIP: 'false' });
+    const h3 = t.hosts[2]!;
+    const ds = `${h3.pool}/${vol.zfs}`;
+    const { agentDiscovery: _d, kubeconfig: _k, ...base } = vslConfig({ disableIncrementalBackups: 'false', restoreAllIncrementalSnapshots: 'true', autoSetTargetIP: 'false' });
+    const cfg = { ...base, agents: t.hosts.map((x) => x.agent!.address).join(',') };
     await ok({ op: 'init', plugin: p, config: cfg });
     const volumeID = (await ok({ op: 'getVolumeID', plugin: p, pv: zfsPv(vol.zfs) })) as string;
     expect(volumeID).toBe(vol.zfs);
-    writeRandomFile(ds.zfs, 'a.bin', 2);
+    writeRandomFile(ds, 'a.bin', 2);
     const b1 = 'hourly-20261201010000';
     const b2 = 'hourly-20261201020000';
     const id1 = (await ok({ op: 'createSnapshot', plugin: p, volumeID, volumeAZ: '', tags: { 'velero.io/backup': b1 } })) as string;
-    const shaB = writeRandomFile(ds.zfs, 'b.bin', 1);
+    const shaB = writeRandomFile(ds, 'b.bin', 1);
     const id2 = (await ok({ op: 'createSnapshot', plugin: p, volumeID, volumeAZ: '', tags: { 'velero.io/backup': b2 } })) as string;
     const ms = await manifests(vol.zfs);
-    expect(ms.map((m) => [m.backup, m.previousSnapshot])).toEqual([
-      [b1, ''],
-      [b2, b1],
+    expect(ms.map((m) => [m.backup, m.previousSnapshot, m.node])).toEqual([
+      [b1, '', 'node-c'],
+      [b2, b1, 'node-c'],
     ]);
     // Incremental mode keeps exactly the newest snapshot as the next base.
-    expect(snapshotsOf(ds.zfs)).toEqual([b2]);
+    expect(snapshotsOf(ds)).toEqual([b2]);
 
     const restored = (await ok({ op: 'createVolumeFromSnapshot', plugin: p, snapshotID: id2, volumeType: 'zfs', volumeAZ: '' })) as string;
-    const target = `${poolA}/${restored}`;
-    created.push(target);
+    const target = `${h3.pool}/${restored}`;
     expect(fileHash(target, 'b.bin')).toBe(shaB);
-    expect(fileHash(target, 'a.bin')).toBe(fileHash(ds.zfs, 'a.bin'));
+    expect(fileHash(target, 'a.bin')).toBe(fileHash(ds, 'a.bin'));
+    // Only the owner node received it.
+    for (const x of t.hosts.slice(0, 2)) expect(zfs('list', '-H', '-o', 'name', '-r', x.pool).split('\n')).not.toContain(`${x.pool}/${restored}`);
 
     // Without restoreAllIncrementalSnapshots, an incremental backup is refused up front, clearly.
     await ok({ op: 'init', plugin: p, config: { ...cfg, restoreAllIncrementalSnapshots: 'false' } });
@@ -322,10 +372,10 @@ describe.skipIf(!run)('Velero plugin through Velero plugin manager (clientmgmt)'
     // Velero deletes the older backup first: b2 still needs it, so its deletion is deferred.
     await ok({ op: 'deleteSnapshot', plugin: p, snapshotID: id1 });
     expect((await manifests(vol.zfs)).map((m) => m.backup)).toEqual([b1, b2]);
-    // Deleting b2 releases both; the pool's base snapshot goes too.
+    // Deleting b2 releases both; the pool's base snapshot goes too (on node-c, found by inventory).
     await ok({ op: 'deleteSnapshot', plugin: p, snapshotID: id2 });
     expect(await manifests(vol.zfs)).toEqual([]);
-    expect(snapshotsOf(ds.zfs)).toEqual([]);
+    expect(snapshotsOf(ds)).toEqual([]);
     const keys: string[] = [];
     for await (const o of store.list('')) keys.push(o.key);
     expect(keys.filter((k) => k.includes(vol.zfs))).toEqual([]);
@@ -339,9 +389,9 @@ describe.skipIf(!run)('Velero plugin through Velero plugin manager (clientmgmt)'
     const bad = await harness.call({ op: 'createVolumeFromSnapshot', plugin: p, snapshotID: `${vol.cstor}-velero-bkp-nightly`, volumeType: '', volumeAZ: '' });
     expect(bad.error).toMatch(/InvalidArgument.*not a snapstream snapshot ID/);
     await ok({ op: 'init', plugin: p, config: vslConfig({ backupPathPrefix: 'elsewhere' }) });
-    const other = await harness.call({ op: 'deleteSnapshot', plugin: p, snapshotID: full1 });
+    const other = await harness.call({ op: 'deleteSnapshot', plugin: p, snapshotID: cstorId });
     expect(other.error).toMatch(/InvalidArgument.*another location/);
-    expect((await manifests(vol.cstor)).length).toBe(2);
+    expect((await manifests(vol.cstor)).length).toBe(1);
   });
 
   it('leaves no plugin process behind once the host is done', async () => {
@@ -350,6 +400,5 @@ describe.skipIf(!run)('Velero plugin through Velero plugin manager (clientmgmt)'
     while (pidsMatching(path.join(tmp, 'plugins')).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(pidsMatching(path.join(tmp, 'plugins'))).toEqual([]);
     expect(existsSync(tmp)).toBe(true);
-    void execFileSync;
   });
 });

@@ -16,7 +16,22 @@ export interface FakePod {
  * with the right bearer token (401 otherwise), over HTTPS with a certificate of the test CA (the
  * client verifies it, as it verifies the in-cluster CA). Records every request. Writes a kubeconfig.
  */
-export async function startFakeKubeApi(opts: { namespace: string; labelSelector: string; token: string; pods: FakePod[]; dir: string; tls: { caFile: string; certFile: string; keyFile: string } }) {
+export interface FakeService {
+  name: string;
+  clusterIP: string;
+  labels: Record<string, string>;
+}
+
+export async function startFakeKubeApi(opts: {
+  namespace: string;
+  labelSelector: string;
+  token: string;
+  pods: FakePod[];
+  dir: string;
+  tls: { caFile: string; certFile: string; keyFile: string };
+  /** Answers GET /api/v1/namespaces/NS/services?labelSelector=SEL (the target IP lookup); absent = 404. */
+  services?: (labelSelector: string) => FakeService[];
+}) {
   const requests: { url: string; auth: string }[] = [];
   const server = createServer({ cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) }, (req: IncomingMessage, res: ServerResponse) => {
     const auth = String(req.headers.authorization ?? '');
@@ -25,6 +40,22 @@ export async function startFakeKubeApi(opts: { namespace: string; labelSelector:
     if (auth !== `Bearer ${opts.token}`) {
       res.writeHead(401, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401 }));
+      return;
+    }
+    if (req.method === 'GET' && opts.services && u.pathname === `/api/v1/namespaces/${opts.namespace}/services`) {
+      const items = opts.services(u.searchParams.get('labelSelector') ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          kind: 'ServiceList',
+          apiVersion: 'v1',
+          metadata: { resourceVersion: '1' },
+          items: items.map((x) => ({
+            metadata: { name: x.name, namespace: opts.namespace, labels: x.labels },
+            spec: { type: 'ClusterIP', clusterIP: x.clusterIP, clusterIPs: [x.clusterIP], ports: [{ name: 'cstor-iscsi', port: 3260, protocol: 'TCP', targetPort: 3260 }] },
+          })),
+        }),
+      );
       return;
     }
     if (req.method !== 'GET' || u.pathname !== `/api/v1/namespaces/${opts.namespace}/pods`) {
