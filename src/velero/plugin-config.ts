@@ -6,7 +6,7 @@ import { parseBoolean } from '../parse/parse-boolean.js';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { ClusterTls, DiscoverySpec, TransferSettings } from '../cluster/cluster.js';
 import { parseAgentAddress, parseDiscovery } from '../cluster/discover-agents.js';
-import { parseQuantityBytes } from '../config/parse-quantity.js';
+import { parseQuantityBytes } from '../parse/parse-quantity.js';
 
 /**
  * The plugin's own keys in a VolumeSnapshotLocation's spec.config (Velero hands the plugin nothing
