@@ -13,7 +13,8 @@ appends (--log-level, --features, ...) are accepted; only --log-level is used.
 Environment:
   SNAPSTREAM_VELERO_PLUGIN_NAMES  names to register (default snapstream.io/zfs; "openebs" answers
                                   openebs.io/cstor-blockstore and openebs.io/zfspv-blockstore)
-  SNAPSTREAM_AGENTS, SNAPSTREAM_AGENT_POOLS, SNAPSTREAM_TLS_CA/CERT/KEY, SNAPSTREAM_TARGET_IP
+  SNAPSTREAM_AGENTS, SNAPSTREAM_AGENT_DISCOVERY, SNAPSTREAM_KUBECONFIG, SNAPSTREAM_TLS_CA/CERT/KEY,
+  SNAPSTREAM_TARGET_IP, SNAPSTREAM_TARGET_IP_NAMESPACE, SNAPSTREAM_RATE_LIMIT
                                   defaults for the plugin's VolumeSnapshotLocation config keys
 `;
 
