@@ -5,7 +5,7 @@ import { manifestKeyFor, serializeManifest, type Manifest } from '../../../src/m
 import type { VolumeBackend, VolumeBackupRequest, VolumeRestoreRequest } from '../../../src/velero/volume-backend.js';
 import { locationFingerprint } from '../../../src/velero/snapshot-id.js';
 import { VolumeSnapshotter } from '../../../src/velero/volume-snapshotter.js';
-import { type ServiceInfo, type ServiceLister, chooseTargetIp } from '../../../src/velero/target-ip-lookup.js';
+import type { ServiceInfo, ServiceLister } from '../../../src/velero/target-ip-lookup.js';
 import { MemoryStore } from '../../helpers/memory-store.js';
 import { m } from '../plan/fixtures.js';
 
@@ -108,7 +108,6 @@ describe('VolumeSnapshotter (fake backend, in-memory bucket)', () => {
   });
 
   it('autoSetTargetIP without targetIP asks Kubernetes for the restored volume\'s target Service; none is refused before anything is received', async () => {
-    const svc = (name: string, ip: string, labels: Record<string, string>): ServiceInfo => ({ name, clusterIP: ip, labels });
     const { vs, restores, lookups } = setup([m('adhoc')]);
     await vs.init({ ...config, autoSetTargetIP: 'true' });
     await expect(vs.createVolumeFromSnapshot(`ss1:${fp}:pvc-1@adhoc`, '', '', 0)).rejects.toThrow(
@@ -116,9 +115,5 @@ describe('VolumeSnapshotter (fake backend, in-memory bucket)', () => {
     );
     expect(restores).toEqual([]);
     expect(lookups[0]!.labelSelector).toMatch(/^openebs.io\/persistent-volume=pvc-1-[0-9a-f]{6}$/);
-    // The choice: the target Service of that volume, never a headless one or another volume's.
-    const labels = (pv: string, target = true) => ({ 'openebs.io/persistent-volume': pv, ...(target ? { 'openebs.io/target-service': 'cstor-target-svc' } : {}) });
-    expect(chooseTargetIp('pv1', 'openebs', [svc('pv1-x', '10.0.0.2', labels('pv1', false)), svc('pv1', '10.0.0.1', labels('pv1')), svc('pv2', '10.0.0.3', labels('pv2'))])).toBe('10.0.0.1');
-    expect(() => chooseTargetIp('pv1', 'openebs', [svc('pv1', 'None', labels('pv1')), svc('pv2', '10.0.0.3', labels('pv2'))])).toThrow(/no Service/);
   });
 });
