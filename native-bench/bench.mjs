@@ -101,7 +101,11 @@ const all = [
  * read the new checkout's backups (the format is the same) and keep no fixtures of their own.
  */
 function baselineContenders(dir) {
-  const base = [...allContenders({ repoDir: dir, node: process.execPath, ssExtraArgs }), ...hashCostContenders({ repoDir: dir, node: process.execPath })];
+  const base = [
+    ...allContenders({ repoDir: dir, node: process.execPath, ssExtraArgs }),
+    ...hashCostContenders({ repoDir: dir, node: process.execPath }),
+    ...keyCostContenders({ repoDir: dir, node: process.execPath }).filter((c) => c.id === 'ss-backup-s3-signed'),
+  ];
   return base
     .filter((c) => c.family === 'snapstream' && !c.viaAgent)
     .map((c) => ({ ...c, id: `base-${c.id}`, label: `${c.label} [baseline]`, family: 'baseline', baselineOf: c.id, keeps: undefined }));

@@ -71,7 +71,8 @@ export function backupKeying(keys: Keyring | undefined, objectKey: string, plain
         } else if (part.number > nextHashed) {
           throw new SnapstreamError(ErrorCode.INTERNAL, `part ${part.number} was handed over before part ${nextHashed}`);
         }
-        return upload.uploadPart({ number: part.number, offset: storedOffset, data }, opts);
+        // The manifest's SHA-256 of the sealed bytes doubles as the request's signed payload hash.
+        return upload.uploadPart({ number: part.number, offset: storedOffset, data, sha256: sealed.get(part.number)?.sha256 }, opts);
       },
       complete: (opts) => upload.complete(opts),
       abort: () => upload.abort(),

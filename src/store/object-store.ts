@@ -117,6 +117,12 @@ export interface UploadPart {
   offset: number;
   /** The bytes; the caller may reuse the buffer once uploadPart settles. */
   data: Buffer;
+  /**
+   * SHA-256 of `data`, 64 lowercase hex digits, when the caller computed it anyway (keyed backups hash
+   * every stored part with SHA-256 for the manifest). S3 signs it as the payload hash instead of
+   * hashing the part a second time; the server refuses the part if the bytes do not match it.
+   */
+  sha256?: string;
 }
 
 export interface MultipartUpload {

@@ -97,13 +97,15 @@ export class S3Direct {
 
   /**
    * UploadPart of `body` as part `partNumber` of upload `uploadId`; resolves with the part's ETag.
-   * `signPayload`: the body's SHA-256 goes into the signature (see signPartPayload), else UNSIGNED-PAYLOAD.
+   * `payload`: true = the body's SHA-256 goes into the signature (see signPartPayload), false =
+   * UNSIGNED-PAYLOAD, a string = the body's SHA-256 (hex) the caller already computed, signed as is.
    */
-  async uploadPart(key: string, fullKey: string, uploadId: string, partNumber: number, body: Buffer, signPayload: boolean, signal?: AbortSignal): Promise<string> {
+  async uploadPart(key: string, fullKey: string, uploadId: string, partNumber: number, body: Buffer, payload: boolean | string, signal?: AbortSignal): Promise<string> {
     if (signal?.aborted) throw abortedError(signal);
     const basePath = this.basePath + encodeKey(fullKey);
     const query = { partNumber: String(partNumber), uploadId };
-    const payloadHash = signPayload ? createHash('sha256').update(body).digest('hex') : 'UNSIGNED-PAYLOAD';
+    const payloadHash =
+      typeof payload === 'string' ? payload : payload ? createHash('sha256').update(body).digest('hex') : 'UNSIGNED-PAYLOAD';
     const signed = await this.sign(key, {
       method: 'PUT',
       protocol: this.protocol,

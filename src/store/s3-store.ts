@@ -387,7 +387,9 @@ class S3Upload implements MultipartUpload {
   async uploadPart(part: UploadPart, opts: SignalOptions = {}): Promise<void> {
     const s = this.store;
     if (s.directPut) {
-      const etag = await s.direct!.uploadPart(this.key, this.fullKey, this.uploadId, part.number, part.data, s.signParts, opts.signal);
+      // A digest the caller already has is signed (free, and the server checks it); else per signParts.
+      const payload = part.sha256 !== undefined && SHA256_HEX.test(part.sha256) ? part.sha256 : s.signParts;
+      const etag = await s.direct!.uploadPart(this.key, this.fullKey, this.uploadId, part.number, part.data, payload, opts.signal);
       this.etags.set(part.number, etag);
       return;
     }
@@ -399,7 +401,8 @@ class S3Upload implements MultipartUpload {
       Body: part.data,
       ContentLength: part.data.length,
     });
-    if (!s.signParts) cmd.middlewareStack.add(unsignedPayload, UNSIGNED_PAYLOAD_MW);
+    if (part.sha256 !== undefined && SHA256_HEX.test(part.sha256)) cmd.middlewareStack.add(knownPayloadHash(part.sha256), UNSIGNED_PAYLOAD_MW);
+    else if (!s.signParts) cmd.middlewareStack.add(unsignedPayload, UNSIGNED_PAYLOAD_MW);
     const res = await s.call(this.key, () => s.client.send(cmd, { abortSignal: opts.signal }));
     if (!res.ETag) throw new SnapstreamError(ErrorCode.STORE_FAILED, `${s.describe()}: no ETag for part ${part.number} of ${this.key}`, { retryable: true });
     this.etags.set(part.number, res.ETag);
@@ -458,6 +461,8 @@ export function signPartPayload(endpoint: string | undefined, env: NodeJS.Proces
   return endpoint !== undefined && endpoint.toLowerCase().startsWith('http:');
 }
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
 const UNSIGNED_PAYLOAD_MW = { step: 'build', name: 'snapstreamUnsignedPayload', override: true } as const;
 
 /** Marks the body as unsigned before the signer runs, so it does not hash it. */
@@ -466,6 +471,15 @@ const unsignedPayload: BuildMiddleware<UploadPartCommandInput, UploadPartCommand
   if (req.headers) req.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
   return next(args);
 };
+
+/** Declares the body's SHA-256 the caller computed: the signer signs it as is instead of hashing the body again. */
+function knownPayloadHash(sha256: string): BuildMiddleware<UploadPartCommandInput, UploadPartCommandOutput> {
+  return (next) => async (args) => {
+    const req = args.request as { headers?: Record<string, string> };
+    if (req.headers) req.headers['x-amz-content-sha256'] = sha256;
+    return next(args);
+  };
+}
 
 function httpStatus(e: unknown): number | undefined {
   return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;

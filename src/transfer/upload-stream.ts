@@ -67,7 +67,8 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
   const send = async (n: number, offset: number, data: Buffer): Promise<void> => {
     try {
       await withRetry(
-        () => o.upload.uploadPart({ number: n, offset, data }, { signal: o.signal }),
+        // A keyed pipeline's part digest is the SHA-256 the store's signature needs: handed on, not redone.
+        () => o.upload.uploadPart({ number: n, offset, data, sha256: parts[n - 1]?.sha256 }, { signal: o.signal }),
         {
           ...DEFAULT_RETRY,
           signal: o.signal,

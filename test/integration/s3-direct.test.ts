@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -110,6 +110,39 @@ describe.skipIf(!needs('s3'))('fast ranged GET against radosgw', () => {
         expect(await s.getInto!(`put/${sign}`, { offset: 0, length: whole.length }, back)).toBe(whole.length);
         expect(back.equals(whole)).toBe(true);
       } finally {
+        delete process.env.SNAPSTREAM_S3_SIGN_PAYLOAD;
+        await s.close();
+      }
+    }
+  });
+
+  it('a part with the SHA-256 its caller computed is signed with that digest (direct and SDK PUT); a wrong one is refused', async () => {
+    for (const fast of ['true', 'false']) {
+      process.env.SNAPSTREAM_S3_FAST_PUT = fast;
+      // Unsigned by default: the known digest must still be signed (the server checks it).
+      process.env.SNAPSTREAM_S3_SIGN_PAYLOAD = 'false';
+      const s = new S3Store(cfg(ep.endpoint, bucket), { root: 'fast/root', log: silentLog });
+      try {
+        expect(s.directPut).toBe(fast === 'true');
+        const good = randomBytes(5 * MiB);
+        const last = randomBytes(777);
+        const up = await s.createUpload(`known/${fast}`);
+        await up.uploadPart({ number: 1, offset: 0, data: good, sha256: createHash('sha256').update(good).digest('hex') });
+        // The digest of other bytes: radosgw compares it with the body it received and refuses the part.
+        const wrong = (await up
+          .uploadPart({ number: 2, offset: good.length, data: last, sha256: createHash('sha256').update(good).digest('hex') })
+          .catch((e: unknown) => e)) as SnapstreamError;
+        expect(wrong).toBeInstanceOf(SnapstreamError);
+        expect(wrong.code).toBe(ErrorCode.STORE_FAILED);
+        await up.uploadPart({ number: 2, offset: good.length, data: last, sha256: createHash('sha256').update(last).digest('hex') });
+        const info = await up.complete();
+        const whole = Buffer.concat([good, last]);
+        expect(info.size).toBe(whole.length);
+        const back = Buffer.alloc(whole.length);
+        expect(await s.getInto!(`known/${fast}`, { offset: 0, length: whole.length }, back)).toBe(whole.length);
+        expect(back.equals(whole)).toBe(true);
+      } finally {
+        delete process.env.SNAPSTREAM_S3_FAST_PUT;
         delete process.env.SNAPSTREAM_S3_SIGN_PAYLOAD;
         await s.close();
       }

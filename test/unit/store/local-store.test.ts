@@ -51,4 +51,17 @@ describe('local store early writeback', () => {
     await up.abort();
     expect(await store.head('wb/bad')).toBeUndefined();
   });
+  it('a checkpoint after a failed background flush fails too (Linux reports a writeback error once per open file)', async () => {
+    process.env.SNAPSTREAM_LOCAL_WRITEBACK_BYTES = '1';
+    const dir = await mkdtemp(path.join(tmpdir(), 'sstest-writeback-'));
+    dirs.push(dir);
+    const store = new LocalStore(dir);
+    const up = await store.createUpload('wb/ckpt');
+    const handle = (up as unknown as { file: { datasync: () => Promise<void> } }).file;
+    // Only the first (background) flush fails, as the kernel would: a later sync of the same file succeeds.
+    vi.spyOn(handle, 'datasync').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    await up.uploadPart({ number: 1, offset: 0, data: randomBytes(1000) });
+    await expect(up.checkpoint!()).rejects.toMatchObject({ code: 'STORE_FAILED' });
+    await up.abort();
+  });
 });
