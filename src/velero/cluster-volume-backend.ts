@@ -55,13 +55,24 @@ export class ClusterVolumeBackend implements VolumeBackend {
   private attemptClient(r: Replica, c: GrpcAgentClient): AgentClient {
     const { cluster } = this;
     const transfer = this.opts.transfer;
+    // Once the node stopped answering during its job, the attempt's cleanup calls (destroy the
+    // snapshot it took) fail at once instead of each waiting out the call deadline on a node that is
+    // gone: the failover must not wait a minute for them. A later run's orphan sweep removes it.
+    let gone: SnapstreamError | undefined;
+    const live = <T>(f: () => Promise<T>): Promise<T> => (gone ? Promise.reject(gone) : f());
     return {
-      createSnapshot: (d, s, sig) => c.createSnapshot(d, s, sig),
-      destroySnapshot: (d, s, sig, g) => c.destroySnapshot(d, s, sig, g),
-      listSnapshots: (d, sig) => c.listSnapshots(d, sig),
-      startBackup: (req, sig) => c.startBackup(transfer && req.transfer === undefined ? { ...req, transfer } : req, sig),
-      startRestore: (req, sig) => c.startRestore(req, sig),
-      watchJob: (id, sig) => cluster.watchWithLiveness(c, id, r.node, sig),
+      createSnapshot: (d, s, sig) => live(() => c.createSnapshot(d, s, sig)),
+      destroySnapshot: (d, s, sig, g) => live(() => c.destroySnapshot(d, s, sig, g)),
+      listSnapshots: (d, sig) => live(() => c.listSnapshots(d, sig)),
+      startBackup: (req, sig) => live(() => c.startBackup(transfer && req.transfer === undefined ? { ...req, transfer } : req, sig)),
+      startRestore: (req, sig) => live(() => c.startRestore(req, sig)),
+      watchJob: (id, sig) =>
+        live(() =>
+          cluster.watchWithLiveness(c, id, r.node, sig).catch((e: unknown) => {
+            if (isSnapstreamError(e, ErrorCode.UNAVAILABLE)) gone = e;
+            throw e;
+          }),
+        ),
       // The channel belongs to the cluster (reused across calls).
       close: () => undefined,
     };

@@ -12,6 +12,7 @@ import { listBackups } from '../../src/transfer/catalog.js';
 import type { Manifest } from '../../src/model/manifest.js';
 import { REPO } from '../agent/helpers/agent-process.js';
 import { fileHash, writeRandomFile, zfs } from '../agent/helpers/test-bed.js';
+import { startFakeDns } from '../cluster/helpers/fake-dns.js';
 import { startFakeKubeApi } from '../cluster/helpers/fake-kube-api.js';
 import { type TestHost, type TestHosts, canMakeNamespaces, makeTestHosts } from '../cluster/helpers/netns-hosts.js';
 import { createBucket, emptyAndDeleteBucket, getTestEnv, needs, uniqueName } from '../helpers/test-env.js';
@@ -46,6 +47,10 @@ let harness: Harness;
 let store: ObjectStore;
 let awsEnv: NodeJS.ProcessEnv;
 let kube: Awaited<ReturnType<typeof startFakeKubeApi>>;
+let dns: Awaited<ReturnType<typeof startFakeDns>>;
+const AGENTS_DNS = 'snapstream-agent.openebs.svc.cluster.local';
+/** SNAPSTREAM_TEST_VELERO_LONG=1 adds the cut-off failover (about 25 s more). */
+const LONG = process.env.SNAPSTREAM_TEST_VELERO_LONG === '1';
 /** The test's own view of the agents (to watch jobs), not the plugin's. */
 let observer: ClusterImpl;
 let harnessBuildMs = 0;
@@ -213,6 +218,7 @@ beforeAll(async () => {
         : [];
     },
   });
+  dns = await startFakeDns(AGENTS_DNS, t.hosts.map((x) => x.hostIp));
   observer = openCluster({
     discovery: { kind: 'static', agents: t.hosts.map((x) => x.agent!.address) },
     tls: { caFile: t.pki.caFile, certFile: t.pki.clientCert, keyFile: t.pki.clientKey, serverName: t.pki.serverName },
@@ -240,6 +246,7 @@ afterAll(async () => {
   await harness?.quit();
   await observer?.close();
   await kube?.close();
+  await dns?.close();
   await store?.close();
   await t?.destroy();
   if (bucket) await emptyAndDeleteBucket(env[S3]!, bucket).catch(() => undefined);
@@ -333,12 +340,32 @@ describe.skipIf(!run)('Velero plugin through Velero plugin manager (clientmgmt),
     }
   });
 
-  it('ZFS-LocalPV, static agents, incremental schedule: from the owner node, chain restore on it, deletion that never breaks the chain', async () => {
+  it.runIf(LONG)('cStor: node-a cut off the network mid-backup (veth down): the liveness probe notices, another replica sends it', async () => {
+    const p = 'openebs.io/cstor-blockstore';
+    const h1 = t.hosts[0]!;
+    await ok({ op: 'init', plugin: p, config: vslConfig({ rateLimit: '1Mi', multiPartChunkSize: '5Mi' }) });
+    const b2 = 'nightly-20261201020000';
+    const pending = ok({ op: 'createSnapshot', plugin: p, volumeID: vol.cstor, volumeAZ: '', tags: { 'velero.io/backup': b2 } });
+    const settled = pending.then(() => undefined, (e: unknown) => e);
+    await waitForRunningJob(h1);
+    t.setLink(h1, false);
+    try {
+      const err = await settled;
+      if (err) throw err;
+    } finally {
+      t.setLink(h1, true);
+    }
+    const ms = (await manifests(vol.cstor)).filter((m) => m.backup === b2);
+    expect(ms.length).toBe(1);
+    expect(ms[0]!.node).not.toBe('node-a');
+  });
+
+  it('ZFS-LocalPV, agents from DNS (the headless Service), incremental schedule: from the owner node, chain restore on it, deletion that never breaks the chain', async () => {
     const p = 'openebs.io/zfspv-blockstore';
     const h3 = t.hosts[2]!;
     const ds = `${h3.pool}/${vol.zfs}`;
     const { agentDiscovery: _d, kubeconfig: _k, ...base } = vslConfig({ disableIncrementalBackups: 'false', restoreAllIncrementalSnapshots: 'true', autoSetTargetIP: 'false' });
-    const cfg = { ...base, agents: t.hosts.map((x) => x.agent!.address).join(',') };
+    const cfg = { ...base, agentDiscovery: `dns:${AGENTS_DNS}:9543@${dns.server}` };
     await ok({ op: 'init', plugin: p, config: cfg });
     const volumeID = (await ok({ op: 'getVolumeID', plugin: p, pv: zfsPv(vol.zfs) })) as string;
     expect(volumeID).toBe(vol.zfs);
@@ -381,6 +408,16 @@ describe.skipIf(!run)('Velero plugin through Velero plugin manager (clientmgmt),
     expect(keys.filter((k) => k.includes(vol.zfs))).toEqual([]);
     // Deleting again is a no-op (Velero retries deletions).
     await ok({ op: 'deleteSnapshot', plugin: p, snapshotID: id2 });
+    expect(dns.queries).toContain(`${AGENTS_DNS}/1`);
+  });
+
+  it('a static agent list works as well; an unknown volume is NOT_FOUND naming the nodes asked', async () => {
+    const p = 'snapstream.io/zfs';
+    const { agentDiscovery: _d, kubeconfig: _k, ...base } = vslConfig({ autoSetTargetIP: 'false' });
+    await ok({ op: 'init', plugin: p, config: { ...base, agents: t.hosts.map((x) => x.agent!.address).join(',') } });
+    expect(await ok({ op: 'getVolumeInfo', plugin: p, volumeID: vol.cstor, volumeAZ: '' })).toMatchObject({ volumeType: 'zfs' });
+    const none = await harness.call({ op: 'getVolumeInfo', plugin: p, volumeID: 'pvc-nowhere', volumeAZ: '' });
+    expect(none.error).toMatch(/NotFound.*NOT_FOUND: volume pvc-nowhere: no reachable agent holds <pool>\/pvc-nowhere \(asked node-a, node-b, node-c\)/);
   });
 
   it('refuses snapshot IDs that are malformed or from another location', async () => {
@@ -388,10 +425,11 @@ describe.skipIf(!run)('Velero plugin through Velero plugin manager (clientmgmt),
     await ok({ op: 'init', plugin: p, config: vslConfig({}) });
     const bad = await harness.call({ op: 'createVolumeFromSnapshot', plugin: p, snapshotID: `${vol.cstor}-velero-bkp-nightly`, volumeType: '', volumeAZ: '' });
     expect(bad.error).toMatch(/InvalidArgument.*not a snapstream snapshot ID/);
+    const before = (await manifests(vol.cstor)).length;
     await ok({ op: 'init', plugin: p, config: vslConfig({ backupPathPrefix: 'elsewhere' }) });
     const other = await harness.call({ op: 'deleteSnapshot', plugin: p, snapshotID: cstorId });
     expect(other.error).toMatch(/InvalidArgument.*another location/);
-    expect((await manifests(vol.cstor)).length).toBe(1);
+    expect((await manifests(vol.cstor)).length).toBe(before);
   });
 
   it('leaves no plugin process behind once the host is done', async () => {
