@@ -1,7 +1,7 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import type { Layout } from '../location/location-config.js';
+import type { Layout } from '../model/layout.js';
 import type { DownloadOptions } from '../transfer/download-stream.js';
-import type { Manifest } from '../transfer/manifest.js';
+import type { Manifest } from '../model/manifest.js';
 import { throttle } from '../transfer/throttle.js';
 import { DRR_HEADER_BYTES, type ByteOrder, RecordType, decodeRecordHeader, streamByteOrder } from '../zstream/record-header.js';
 import { readRecipeChunk } from './recipe-reader.js';

@@ -1,5 +1,5 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import type { Layout } from '../location/location-config.js';
+import type { Layout } from '../model/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { readSmallObject } from '../transfer/download-stream.js';
 import { dedupPrefix } from './segment-store.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { Keyring } from '../keys/keyring.js';
-import type { Layout } from '../location/location-config.js';
+import type { Layout } from '../model/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { listBackups } from '../transfer/catalog.js';
 import { planSweep } from './gc-plan.js';

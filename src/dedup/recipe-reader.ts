@@ -1,4 +1,4 @@
-import type { Manifest } from '../transfer/manifest.js';
+import type { Manifest } from '../model/manifest.js';
 import { type RecipeChunk, decodeRecipeChunk } from './recipe.js';
 import { type SegmentCodec, storedSizeFor } from './segment-codec.js';
 import type { SegmentStore } from './segment-store.js';

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { Keyring } from '../keys/keyring.js';
-import type { ManifestDedup } from './manifest-dedup.js';
+import type { ManifestDedup } from '../model/manifest-dedup.js';
 
 const TAG_BYTES = 16;
 

@@ -1,5 +1,5 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import type { Layout } from '../location/location-config.js';
+import type { Layout } from '../model/layout.js';
 import type { ObjectInfo, ObjectStore } from '../store/object-store.js';
 import { joinKey } from '../store/object-key.js';
 import { readInto } from '../transfer/download-stream.js';

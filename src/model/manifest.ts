@@ -1,7 +1,7 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { checkManifestNames } from './manifest-names.js';
 import { DEFAULT_MAX_PART_BYTES, maxPartBytes } from './max-part-size.js';
-import { type ManifestDedup, parseManifestDedup } from '../dedup/manifest-dedup.js';
+import { type ManifestDedup, parseManifestDedup } from './manifest-dedup.js';
 
 /**
  * The manifest is the commit marker of a backup: written last, next to the stream object. A backup

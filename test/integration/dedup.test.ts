@@ -10,7 +10,7 @@ import { SegmentStore, idOfSegmentKey, segmentKey, segmentsPrefix } from '../../
 import { runBackup } from '../../src/transfer/backup.js';
 import { catBackup } from '../../src/transfer/cat-backup.js';
 import { deleteBackup, listBackups, readManifest } from '../../src/transfer/catalog.js';
-import type { Manifest } from '../../src/transfer/manifest.js';
+import type { Manifest } from '../../src/model/manifest.js';
 import { runRestore } from '../../src/transfer/restore.js';
 import { verifyBackup } from '../../src/transfer/verify.js';
 import { parseSnapshotShortName } from '../../src/zfs/names.js';
