@@ -23,8 +23,8 @@ export interface GcOptions {
 }
 
 export interface GcResult {
-  /** "marked": first mark taken; "waiting": the mark is younger than its grace; "swept". */
-  action: 'marked' | 'waiting' | 'swept';
+  /** "none": the location holds no dedup data; "marked": first mark taken; "waiting": the mark is younger than its grace; "swept". */
+  action: 'none' | 'marked' | 'waiting' | 'swept';
   segments: number;
   referenced: number;
   deleted: number;
@@ -46,6 +46,9 @@ export async function runGc(o: GcOptions): Promise<GcResult> {
   const segs = new SegmentStore(o.store, o.layout);
   const mark = await readMark(o.store, o.layout, o.signal);
   const graceMs = o.graceMs ?? mark?.graceMs ?? DEFAULT_GC_GRACE_MS;
+  if (!mark && !(await anySegment(o))) {
+    return { action: 'none', segments: 0, referenced: 0, deleted: 0, deletedBytes: 0, candidates: 0 };
+  }
   if (mark && now().getTime() - mark.at.getTime() < mark.graceMs) {
     const nextSweepAt = new Date(mark.at.getTime() + mark.graceMs);
     o.log.info({ markAt: mark.at, nextSweepAt }, 'GC: the mark is younger than its grace; nothing to sweep yet');
@@ -95,6 +98,12 @@ export async function runGc(o: GcOptions): Promise<GcResult> {
   };
   o.log.info({ ...result, dryRun: o.dryRun === true, keptReferenced: plan.keptReferenced, keptRewritten: plan.keptRewritten }, 'GC run finished');
   return result;
+}
+
+/** Plain locations get no GC records at all. */
+async function anySegment(o: GcOptions): Promise<boolean> {
+  for await (const obj of o.store.list(segmentsPrefix(o.layout), { signal: o.signal })) if (obj) return true;
+  return false;
 }
 
 async function allReferences(segs: SegmentStore, o: GcOptions): Promise<Set<string>> {

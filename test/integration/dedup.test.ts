@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +19,8 @@ import { type LocationKind, type TestLocation, makeLocation, makeZfs, mountpoint
 import { needs, treeDigest, uniqueName, writeRandomFile } from '../helpers/test-env.js';
 
 const MiB = 1024 * 1024;
+const BIN = path.join(path.dirname(new URL(import.meta.url).pathname), '../../bin/snapstream.js');
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, SNAPSTREAM_LOG_LEVEL: 'warn' } });
 const zfs = makeZfs();
 
 /** sha256 and size of what `zfs send ds@snap` writes right now. */
@@ -287,5 +290,50 @@ describe.skipIf(!needs('zfs', 's3'))('dedup GC while backups run (radosgw)', () 
     const segs = new SegmentStore(t.store, t.loc.layout);
     for (const m of (await listBackups(t.store, t.loc.layout)).backups) await referencedIds(segs, sha256Codec, m, live);
     expect([...(await segmentIds(t))].sort()).toEqual([...live].sort());
+  });
+});
+
+describe.skipIf(!needs('zfs'))('dedup from the CLI (local directory)', () => {
+  let t: TestLocation;
+  let ds: ReturnType<typeof testDataset>;
+  beforeAll(async () => {
+    t = await makeLocation('local');
+    ds = testDataset(uniqueName('ddcli'));
+    await zfs.run(['create', ds]);
+    await writeRandomFile(path.join(await mountpointOf(zfs, ds), 'a.bin'), 6 * MiB);
+    await zfs.snapshot(ds, parseSnapshotShortName('c1'));
+    await zfs.snapshot(ds, parseSnapshotShortName('c2'));
+  });
+  afterAll(async () => {
+    await zfs.destroyDataset(ds).catch(() => {});
+    await t?.cleanup();
+  });
+
+  it('backup to a dedup=true location, ls shows logical and added bytes, cat writes the exact stream, gc', async () => {
+    const url = `${t.url}?dedup=true`;
+    for (const s of ['c1', 'c2']) {
+      const r = cli('backup', `${ds}@${s}`, '--to', url, '--volume', 'v');
+      expect(r.stderr + r.stdout).toMatch(/segments \(.* added, \d+ new\)/);
+      expect(r.status).toBe(0);
+    }
+    const ls = cli('ls', t.url, '--json');
+    expect(ls.status).toBe(0);
+    const rows = (JSON.parse(ls.stdout) as { backups: Array<{ backup: string; layout: string; size: number; addedBytes: number }> }).backups;
+    expect(rows.map((r) => [r.backup, r.layout])).toEqual([['c1', 'dedup'], ['c2', 'dedup']]);
+    expect(rows[1]!.addedBytes).toBeLessThan(rows[1]!.size * 0.05); // the same data: only the recipe is new
+    expect(cli('ls', t.url).stdout).toMatch(/ADDED/);
+    // --plain overrides the location's dedup=true
+    await zfs.snapshot(ds, parseSnapshotShortName('c3'));
+    expect(cli('backup', `${ds}@c3`, '--to', url, '--volume', 'v', '--plain').status).toBe(0);
+    expect((await readManifest(t.store, t.loc.layout, 'c3', 'v')).dedup).toBeUndefined();
+    const cat = spawn(process.execPath, [BIN, 'cat', '--from', t.url, '--backup', 'c2', '--volume', 'v'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const h = createHash('sha256');
+    for await (const c of cat.stdout as AsyncIterable<Buffer>) h.update(c);
+    expect(h.digest('hex')).toBe((await sendDigest(ds, 'c2')).sha256);
+    expect(cli('verify', t.url, '--all').status).toBe(0);
+    const gc = cli('gc', t.url, '--grace', '1h', '--json');
+    expect(gc.status).toBe(0);
+    expect(JSON.parse(gc.stdout)).toMatchObject({ action: 'marked', deleted: 0 });
+    expect(cli('gc', t.url, '--grace', 'soon').status).toBe(2);
   });
 });
