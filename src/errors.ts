@@ -58,6 +58,12 @@ export const ErrorCode = {
    * schedule's naming, or a guid other than the manifest's): it is kept and reported.
    */
   SNAPSHOT_MISMATCH: 'SNAPSHOT_MISMATCH',
+  /**
+   * h15-dedup: a deduplicated backup could not commit safely: it ran longer than the garbage
+   * collector's grace period, or a GC sweep that ran meanwhile removed a segment it references.
+   * Nothing was committed; retrying the backup uploads what is missing.
+   */
+  DEDUP_CONFLICT: 'DEDUP_CONFLICT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

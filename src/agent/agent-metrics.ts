@@ -19,6 +19,9 @@ export class AgentMetrics {
   readonly queued: Gauge;
   readonly memoryReserved: Gauge;
   readonly memoryBudget: Gauge;
+  /** h15-dedup: logical stream bytes of deduplicated backups, and the bytes they added (ratio = logical / added). */
+  readonly dedupLogicalBytes: Counter;
+  readonly dedupAddedBytes: Counter;
 
   constructor(opts: { memoryBudgetBytes: number; defaultMetrics?: boolean }) {
     const registers = [this.registry];
@@ -45,6 +48,8 @@ export class AgentMetrics {
     this.memoryReserved = new Gauge({ name: 'snapstream_memory_budget_in_use_bytes', help: 'Memory reserved by running jobs', registers });
     this.memoryBudget = new Gauge({ name: 'snapstream_memory_budget_bytes', help: 'Configured memory budget for all jobs', registers });
     this.memoryBudget.set(opts.memoryBudgetBytes);
+    this.dedupLogicalBytes = new Counter({ name: 'snapstream_dedup_logical_bytes_total', help: 'Stream bytes of deduplicated backups (what a plain backup would have stored)', registers });
+    this.dedupAddedBytes = new Counter({ name: 'snapstream_dedup_added_bytes_total', help: 'Bytes deduplicated backups added to their locations (new segments + recipes)', registers });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'snapstream_' });
   }
 

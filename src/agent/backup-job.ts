@@ -23,6 +23,8 @@ export interface BackupMsg {
   location?: LocationMsg | null;
   transfer?: TransferMsg | null;
   idempotencyKey: string;
+  /** h15-dedup (field 90). */
+  dedup?: boolean;
 }
 
 /** A joined job, or a job to submit plus what to release if it never runs (a race lost to a twin). */
@@ -114,6 +116,8 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
               ...(ctx.config.nodeName ? { node: ctx.config.nodeName } : {}),
               // A retry after an agent restart is a new job: a backup already committed is its answer.
               acceptCommitted: true,
+              // h15-dedup: the request's field, or the location's dedup setting.
+              dedup: msg.dedup === true || location.config.dedup === true,
               transfer: {
                 ...(transfer.partSize !== undefined ? { partSize: transfer.partSize } : {}),
                 concurrency: transfer.concurrency,
@@ -124,6 +128,10 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
             { zfs: ctx.zfs, store, log: jc.log, ...(ctx.keys ? { keys: ctx.keys } : {}) },
             { signal: jc.signal, onProgress: progressRelay(jc, 'backup', ctx.metrics), onResume: (r) => (resume = r) },
           );
+          if (m.dedup) {
+            ctx.metrics?.dedupLogicalBytes.inc(m.size);
+            ctx.metrics?.dedupAddedBytes.inc(m.dedup.addedBytes);
+          }
           return {
             backup: {
               dataKey: m.dataKey,
@@ -134,6 +142,10 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
               localOnly: false,
               resumedBytes: resume.resumedBytes,
               resumeRestartReason: resume.restartReason,
+              dedup: m.dedup !== undefined,
+              addedBytes: m.dedup ? m.dedup.addedBytes : m.size,
+              segments: m.dedup?.segments ?? 0,
+              newSegments: m.dedup?.addedSegments ?? 0,
             },
           };
         } finally {

@@ -42,6 +42,9 @@ export function grpcCodeFor(code: string): grpc.status {
     case ErrorCode.UNAVAILABLE:
     case ErrorCode.STORE_FAILED:
       return grpc.status.UNAVAILABLE;
+    // h15-dedup: lost a race with garbage collection; retrying the backup succeeds.
+    case ErrorCode.DEDUP_CONFLICT:
+      return grpc.status.ABORTED;
     default:
       return grpc.status.INTERNAL;
   }

@@ -21,6 +21,7 @@ Commands:
   keygen    --out DIR                                 create a signing key pair and an encryption key
   delete    LOCATION --backup B --volume V            delete one backup
   cleanup   [LOCATION] [--pool P | --dataset DS]      remove what interrupted runs left (uploads, staging datasets)
+  gc        LOCATION [--grace 24h] [--dry-run]        delete deduplicated segments no backup references
   agent     run the node agent (gRPC API for the operator)
   controller --config FILE --agent HOST:PORT         run schedules: snapshot, back up, clean up, expire
   schedule  ls --config FILE                          schedules: last/next run, last result, backups
@@ -46,6 +47,7 @@ const COMMANDS: Record<string, Command> = {
   cat: async (argv) => (await import('./commands/cat.js')).catCommand(argv),
   keygen: async (argv) => (await import('./commands/keygen.js')).keygenCommand(argv),
   cleanup: async (argv) => (await import('./commands/cleanup.js')).cleanupCommand(argv),
+  gc: async (argv) => (await import('./commands/gc.js')).gcCommand(argv),
   agent: async (argv) => (await import('./agent-command.js')).agentCommand(argv),
   controller: async (argv) => (await import('./commands/controller.js')).controllerCommand(argv),
   schedule: async (argv) => (await import('./commands/schedule.js')).scheduleCommand(argv),

@@ -51,6 +51,8 @@ export const LOCATION_KEYS = [
   'project',
   'credentialsFile',
   'parallelUpload',
+  // h15-dedup: store new backups deduplicated (docs/dedup.md).
+  'dedup',
 ] as const;
 type LocationKey = (typeof LOCATION_KEYS)[number];
 
@@ -184,6 +186,7 @@ export function readLocationSettings(
   if (src.problems.length > before || store === undefined) return undefined;
   const location: LocationConfig = { store, layout };
   if (partSize !== undefined) location.partSize = partSize;
+  if (bool('dedup', false)) location.dedup = true;
   // The settings as a VolumeSnapshotLocation config map (string values, as written): what the
   // controller hands the agent, which reads it with this very function.
   const vslConfig: Record<string, string> = {};

@@ -9,6 +9,7 @@ import { deleteBackup, listBackups } from '../transfer/catalog.js';
 import { readSmallObject } from '../transfer/download-stream.js';
 import type { Layout } from '../model/layout.js';
 import type { Manifest } from '../model/manifest.js';
+import { type GcResult, runGc } from '../dedup/gc.js';
 import { parseStatus, STATUS_MAX_BYTES, serializeStatus, type ScheduleStatus } from './schedule-status.js';
 
 /**
@@ -30,6 +31,8 @@ export interface BackupCatalog {
    * Absent: no keys, every manifest counts (the naming, dataset and guid checks still apply).
    */
   isTrusted?(m: Manifest): boolean;
+  /** h15-dedup: one garbage-collection run over the location's deduplicated segments (src/dedup/gc.ts). */
+  gc?(signal?: AbortSignal): Promise<GcResult>;
 }
 
 export function statusKey(layout: Layout, schedule: string): string {
@@ -56,6 +59,10 @@ export class StoreCatalog implements BackupCatalog {
 
   delete(m: Manifest, signal?: AbortSignal): Promise<void> {
     return deleteBackup(this.store, m, signal);
+  }
+
+  gc(signal?: AbortSignal): Promise<GcResult> {
+    return runGc({ store: this.store, layout: this.layout, log: this.log, ...(this.keys ? { keys: this.keys } : {}), ...(signal ? { signal } : {}) });
   }
 
   async readStatus(schedule: string, signal?: AbortSignal): Promise<ScheduleStatus | undefined> {

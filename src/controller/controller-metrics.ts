@@ -9,6 +9,8 @@ export class ControllerMetrics {
   readonly retries: Counter<'schedule'>;
   readonly missedSlots: Counter<'schedule'>;
   readonly backupsExpired: Counter<'schedule'>;
+  /** h15-dedup: bytes of unreferenced segments the controller's GC deleted. */
+  readonly dedupGcDeletedBytes: Counter;
   readonly expiryBlocked: Gauge<'schedule'>;
   readonly snapshotsDestroyed: Counter<'schedule' | 'reason'>;
   readonly snapshotsKept: Counter<'schedule' | 'reason'>;
@@ -42,6 +44,7 @@ export class ControllerMetrics {
       labelNames: s,
       registers,
     });
+    this.dedupGcDeletedBytes = new Counter({ name: 'snapstream_dedup_gc_deleted_bytes_total', help: 'Bytes of unreferenced dedup segments deleted by garbage collection', registers });
     this.backupsExpired = new Counter({ name: 'snapstream_schedule_backups_expired_total', help: 'Backups deleted by retention (TTL / keepLast)', labelNames: s, registers });
     this.expiryBlocked = new Gauge({
       name: 'snapstream_schedule_expiry_blocked_backups',

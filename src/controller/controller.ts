@@ -321,6 +321,18 @@ export class Controller {
       if (signal.aborted) throw e;
       log.warn({ err: (e as Error).message }, 'retention failed; it runs again after the next slot');
     }
+    // h15-dedup: after retention, collect the segments no manifest references any more (safe while
+    // other backups run: src/dedup/gc-plan.ts). A location without dedup data is left untouched.
+    if (catalog.gc) {
+      try {
+        const g = await catalog.gc(signal);
+        if (g.action !== 'none') log.info({ gc: g }, 'dedup garbage collection ran');
+        if (g.deleted > 0) this.opts.metrics?.dedupGcDeletedBytes.inc(g.deletedBytes);
+      } catch (e) {
+        if (signal.aborted) throw e;
+        log.warn({ err: (e as Error).message }, 'dedup garbage collection failed; it runs again after the next slot');
+      }
+    }
     await catalog.writeStatus(status, signal);
     log[ok ? 'info' : 'error']({ backup: backupName, result, attempts: status.attempts, volumes }, 'scheduled run finished');
     return status;

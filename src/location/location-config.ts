@@ -49,4 +49,6 @@ export interface LocationConfig {
   layout: Layout;
   /** Override for the initial multipart part size, bytes (VSL `multiPartChunkSize`). */
   partSize?: number;
+  /** h15-dedup: new backups use the dedup layout (URL `dedup=true`, VSL key `dedup`). Default: plain. */
+  dedup?: boolean;
 }

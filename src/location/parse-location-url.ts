@@ -6,9 +6,9 @@ import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { LocationConfig } from './location-config.js';
 import { redactUrl } from '../redact.js';
 
-const S3_PARAMS = ['endpoint', 'region', 'forcePathStyle', 'profile', 'insecureSkipTLSVerify', 'checksums', 'partSize', 'prefix'] as const;
-const GS_PARAMS = ['project', 'credentialsFile', 'parallelUpload', 'partSize', 'prefix'] as const;
-const FILE_PARAMS = ['partSize', 'prefix'] as const;
+const S3_PARAMS = ['endpoint', 'region', 'forcePathStyle', 'profile', 'insecureSkipTLSVerify', 'checksums', 'partSize', 'prefix', 'dedup'] as const;
+const GS_PARAMS = ['project', 'credentialsFile', 'parallelUpload', 'partSize', 'prefix', 'dedup'] as const;
+const FILE_PARAMS = ['partSize', 'prefix', 'dedup'] as const;
 
 /**
  * Parses a location URL:
@@ -47,12 +47,14 @@ export function parseLocationUrl(input: string): LocationConfig {
   const pathPrefix = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, '');
   const partSize = params.has('partSize') ? parseQuantityBytes('partSize', params.get('partSize')!) : undefined;
   const layout = { backupPathPrefix: pathPrefix, prefix: params.get('prefix') ?? '' };
+  // h15-dedup: opt-in deduplicated layout for new backups (restore reads either layout whatever it says).
+  const dedup = params.has('dedup') ? parseBoolean('dedup', params.get('dedup')!) : undefined;
   switch (url.protocol) {
     case 'file:': {
       allow(FILE_PARAMS);
       if (url.host !== '' && url.host !== 'localhost') bad('names a host', 'use file:///absolute/path (three slashes)');
       const dir = path.resolve(decodeURIComponent(url.pathname));
-      return { store: { provider: 'local', path: dir }, layout: { backupPathPrefix: '', prefix: layout.prefix }, partSize };
+      return { store: { provider: 'local', path: dir }, layout: { backupPathPrefix: '', prefix: layout.prefix }, partSize, ...(dedup ? { dedup } : {}) };
     }
     case 's3:': {
       allow(S3_PARAMS);
@@ -88,6 +90,7 @@ export function parseLocationUrl(input: string): LocationConfig {
         },
         layout,
         partSize,
+        ...(dedup ? { dedup } : {}),
       };
     }
     case 'gs:': {
@@ -108,6 +111,7 @@ export function parseLocationUrl(input: string): LocationConfig {
         },
         layout,
         partSize,
+        ...(dedup ? { dedup } : {}),
       };
     }
     default:

@@ -1,6 +1,7 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { checkManifestNames } from './manifest-names.js';
 import { DEFAULT_MAX_PART_BYTES, maxPartBytes } from './max-part-size.js';
+import { type ManifestDedup, parseManifestDedup } from './manifest-dedup.js';
 
 /**
  * The manifest is the commit marker of a backup: written last, next to the stream object. A backup
@@ -89,6 +90,11 @@ export interface Manifest {
    * CLI backups, have none; readers that do not know it ignore it (the format version stays 1).
    */
   node?: string;
+  /**
+   * h15-dedup: set when the backup is stored deduplicated (segments + recipe, src/dedup); then `parts`
+   * is empty, no object exists at `dataKey`, and `size`/`streamHash` are of the rebuilt stream.
+   */
+  dedup?: ManifestDedup;
 }
 
 export function isIncremental(m: Pick<Manifest, 'previousSnapshot'>): boolean {
@@ -165,7 +171,9 @@ export function parseManifest(bytes: Buffer, where: string): Manifest {
   if (version === MANIFEST_VERSION && o.encryption !== undefined) bad('"encryption" needs a version 2 manifest');
   if (!Array.isArray(o.parts)) return bad('"parts" must be an array');
   if (o.parts.length > MANIFEST_MAX_PARTS) bad(`"parts" has ${o.parts.length} entries, more than ${MANIFEST_MAX_PARTS}`);
-  if (size > 0 && o.parts.length === 0) bad('"parts" is empty but "size" is not 0');
+  const dedup = o.dedup !== undefined ? parseManifestDedup(o.dedup, bad) : undefined;
+  if (dedup && (o.parts.length > 0 || encryption)) bad('a "dedup" backup has no "parts" and no "encryption" block');
+  if (size > 0 && o.parts.length === 0 && !dedup) bad('"parts" is empty but "size" is not 0');
   const parts: ManifestPart[] = [];
   let expectOffset = 0;
   for (let i = 0; i < o.parts.length; i++) {
@@ -192,7 +200,7 @@ export function parseManifest(bytes: Buffer, where: string): Manifest {
     parts.push(part);
     expectOffset += psize;
   }
-  if (expectOffset !== size) bad(`parts add up to ${expectOffset} bytes but "size" is ${size}`);
+  if (expectOffset !== size && !dedup) bad(`parts add up to ${expectOffset} bytes but "size" is ${size}`);
   if (encryption && encryption.storedSize !== size + parts.length * PART_TAG_BYTES) {
     bad(`"encryption.storedSize" is ${encryption.storedSize}, expected ${size + parts.length * PART_TAG_BYTES}`);
   }
@@ -237,6 +245,7 @@ export function parseManifest(bytes: Buffer, where: string): Manifest {
     finishedAt: str('finishedAt', 64),
     agent: { name: 'snapstream', version: String((agent as Record<string, unknown>).version).slice(0, 64) },
     sendArgs: (o.sendArgs as string[]).slice(),
+    ...(dedup ? { dedup } : {}),
   };
   checkManifestNames(m, where);
   return m;

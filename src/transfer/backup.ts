@@ -20,6 +20,7 @@ import { assertPartsCover, uploadStream } from './upload-stream.js';
 import { VERSION } from '../version.js';
 import { backupKeying } from '../keys/backup-keying.js';
 import type { Keyring } from '../keys/keyring.js';
+import { dedupBackup } from '../dedup/dedup-backup.js';
 
 export interface TransferOptions {
   /** Initial part size in bytes (grows if the stream outgrows the part limit). */
@@ -57,6 +58,11 @@ export interface BackupRequest {
    * a crash between the manifest write and the reply.
    */
   acceptCommitted?: boolean;
+  /**
+   * h15-dedup: store the backup in the dedup layout (src/dedup): segments uploaded only when absent,
+   * a per-backup recipe. A stream the dedup layout cannot parse is stored plain (logged).
+   */
+  dedup?: boolean;
 }
 
 export interface BackupDeps {
@@ -171,6 +177,14 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       prev ? zfs.guid(req.dataset, prev, signal) : Promise.resolve(''),
       deps.hasher ?? loadHasher(),
     ]);
+    if (req.dedup) {
+      const r = await dedupBackup({
+        zfs, store, layout: req.layout, keys: deps.keys, hasher, dataset: req.dataset, snap, prev, snapGuid, prevGuid, dataKey, manifestKey,
+        backup: req.backup, schedule: req.schedule ?? '', volume: req.volume, previousBackup: req.previousBackup ?? '', node: req.node,
+        concurrency: req.transfer?.concurrency ?? DEFAULT_CONCURRENCY, rateLimitBytesPerSec: req.transfer?.rateLimitBytesPerSec, meter, signal, log,
+      });
+      if ('manifest' in r) return r.manifest;
+    }
     const plan = planParts({ limits: store.limits, estimatedBytes: estimate?.bytes, partSize: req.transfer?.partSize });
     const concurrency = req.transfer?.concurrency ?? DEFAULT_CONCURRENCY;
     meter.estimatedBytes = estimate?.bytes;

@@ -35,7 +35,7 @@ export async function catBackup(
   const meter = new ProgressMeter({ controller, onProgress: opts.onProgress });
   meter.estimatedBytes = m.size;
   try {
-    const info = await store.head(m.dataKey, { signal: controller.signal });
+    const info = m.dedup ? { size: storedSizeOf(m) } : await store.head(m.dataKey, { signal: controller.signal });
     if (!info) throw new SnapstreamError(ErrorCode.NOT_FOUND, `backup ${m.backup}: data object ${m.dataKey} is missing`);
     if (info.size !== storedSizeOf(m)) {
       throw new SnapstreamError(ErrorCode.TRUNCATED, `backup ${m.backup}: data object is ${info.size} bytes, the manifest says ${storedSizeOf(m)}`, {
@@ -49,6 +49,7 @@ export async function catBackup(
       window: deps.concurrency ?? DEFAULT_CONCURRENCY,
       hasher: reader.hasher,
       openPart: reader.openPart,
+      dedupCodec: reader.dedupCodec,
       meter,
       signal: controller.signal,
       log: deps.log,

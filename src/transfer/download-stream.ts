@@ -8,6 +8,8 @@ import { type Manifest, type ManifestPart, partHashOf } from '../model/manifest.
 import type { ProgressMeter } from './progress.js';
 import { DEFAULT_RETRY, withRetry } from './retry.js';
 import { throttle } from './throttle.js';
+import { downloadDedup } from '../dedup/dedup-download.js';
+import type { SegmentCodec } from '../dedup/segment-codec.js';
 
 export interface DownloadOptions {
   store: ObjectStore;
@@ -31,6 +33,8 @@ export interface DownloadOptions {
    * on a bad tag (src/keys/part-cipher.ts). The stored buffer stays in the pool until the sink is done.
    */
   openPart?: (part: ManifestPart, stored: Buffer) => Buffer;
+  /** h15-dedup: how a dedup backup's segments are checked (and decrypted); see src/dedup/segment-codec.ts. */
+  dedupCodec?: SegmentCodec;
 }
 
 /**
@@ -38,6 +42,7 @@ export interface DownloadOptions {
  * (window + 1) x part size), verifying every part, into `sink` in order. No spool to disk.
  */
 export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: number }> {
+  if (o.manifest.dedup) return downloadDedup(o);
   const { manifest: m, store } = o;
   const window = Math.max(1, o.window);
   const pool = new BufferPool(window + 1);

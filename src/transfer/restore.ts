@@ -141,6 +141,7 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
     }
     // Check every object before receiving anything: a missing or short object fails now, not half-way.
     for (const m of plan) {
+      if (m.dedup) continue; // no stream object: every segment is checked as it is fetched
       const info = await store.head(m.dataKey, { signal });
       if (!info) throw new SnapstreamError(ErrorCode.NOT_FOUND, `backup ${m.backup}: data object ${m.dataKey} is missing in ${store.describe()}`);
       if (info.size !== storedSizeOf(m)) {
@@ -337,6 +338,7 @@ async function receiveOne(m: Manifest, req: RestoreRequest, deps: RestoreDeps, c
       rateLimitBytesPerSec: req.transfer?.rateLimitBytesPerSec,
       hasher: c.reader.hasher,
       openPart: c.reader.openPart,
+      dedupCodec: c.reader.dedupCodec,
       meter: c.meter,
       signal: c.signal,
       log: c.log,

@@ -37,7 +37,7 @@ export async function verifyBackup(
   try {
     requireAuthenticated([manifest], deps.keys, deps.allowUnauthenticated === true);
     const reader = await readKeying(manifest, deps.keys, false);
-    const info = await store.head(manifest.dataKey, { signal: controller.signal });
+    const info = manifest.dedup ? { size: storedSizeOf(manifest) } : await store.head(manifest.dataKey, { signal: controller.signal });
     if (!info) throw new SnapstreamError(ErrorCode.NOT_FOUND, `backup ${manifest.backup}: data object ${manifest.dataKey} is missing`);
     if (info.size !== storedSizeOf(manifest)) {
       throw new SnapstreamError(ErrorCode.TRUNCATED, `backup ${manifest.backup}: data object is ${info.size} bytes, the manifest says ${storedSizeOf(manifest)}`, {
@@ -51,6 +51,7 @@ export async function verifyBackup(
       window: deps.concurrency ?? DEFAULT_CONCURRENCY,
       hasher: reader.hasher,
       openPart: reader.openPart,
+      dedupCodec: reader.dedupCodec,
       meter,
       signal: controller.signal,
       log: deps.log,

@@ -26,6 +26,8 @@ Options:
   --stall-timeout SECS   fail when nothing moved for this long (default 300, 0 = never)
   --zfs-binary PATH      zfs command to run (default: zfs on PATH; env SNAPSTREAM_ZFS_BINARY)
   --allowed-pools LIST   comma-separated pools this command may touch (env SNAPSTREAM_ALLOWED_POOLS)
+  --dedup                deduplicated layout: only segments not yet stored travel (docs/dedup.md);
+                         also the location's dedup=true. --plain overrides a location's dedup=true
   --json                 print the manifest as JSON on stdout
 ${KEY_HELP}  -v, --verbose | -q, --quiet
 `;
@@ -44,6 +46,8 @@ export async function backupCommand(argv: string[]): Promise<number> {
     concurrency: { type: 'string' },
     'rate-limit': { type: 'string' },
     'stall-timeout': { type: 'string' },
+    dedup: { type: 'boolean' },
+    plain: { type: 'boolean' },
     ...ZFS_FLAGS,
     ...KEY_FLAGS,
   }, 1);
@@ -89,6 +93,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
         schedule: str(p, 'schedule'),
         previousBackup: str(p, 'previous-backup'),
         layout: loc.layout,
+        dedup: p.values.dedup === true || (loc.dedup === true && p.values.plain !== true),
         transfer: {
           partSize,
           concurrency: int('backup', p, 'concurrency', 1, 64),
@@ -108,7 +113,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
       const secs = (Date.parse(m.finishedAt) - Date.parse(m.startedAt)) / 1000;
       process.stdout.write(
         `backed up ${m.dataset}@${m.snapshot} (${m.previousSnapshot ? 'incremental from @' + m.previousSnapshot : 'full'}) ` +
-          `as backup ${m.backup}, volume ${m.volume}: ${fmtBytes(m.size)} in ${m.parts.length} parts, ` +
+          `as backup ${m.backup}, volume ${m.volume}: ${fmtBytes(m.size)} in ${m.dedup ? `${m.dedup.segments} segments (${fmtBytes(m.dedup.addedBytes)} added, ${m.dedup.addedSegments} new)` : `${m.parts.length} parts`}, ` +
           `${secs.toFixed(1)} s (${fmtBytes(m.size / Math.max(secs, 0.001))}/s), ${m.hash} ${m.streamHash}${keys.signer ? `, signed by ${keys.signer.keyId}` : ''}${m.encryption ? `, encrypted (key ${m.encryption.keyId})` : ''}\n  -> ${m.dataKey} in ${store.describe()}\n`,
       );
     }

@@ -13,6 +13,8 @@ Lists the committed backups in a location (those with a manifest), oldest first.
            stock velero-plugin, restorable with restore --allow-unverified) and invalid manifests
 The AUTH column: signed (by a trusted key), unsigned, untrusted (signed by a key not trusted),
 signed? (signed, but no trusted key configured to check it). ENC: whether the parts are encrypted.
+SIZE is the stream's (logical) size; ADDED what the backup added to the location: the same for a
+plain backup, only its new segments and recipe for a deduplicated one (PARTS then reads "N seg").
 With trusted keys, a manifest whose signature fails is listed as invalid (see --all).
 ${KEY_HELP}`;
 
@@ -36,6 +38,8 @@ export async function lsCommand(argv: string[]): Promise<number> {
           previousSnapshot: m.previousSnapshot, incremental: m.previousSnapshot !== '', size: m.size, parts: m.parts.length,
           streamHash: m.streamHash, finishedAt: m.finishedAt, dataKey: m.dataKey,
           hash: m.hash, auth: authOf(m), encrypted: m.encryption !== undefined,
+          layout: m.dedup ? 'dedup' : 'plain', addedBytes: m.dedup ? m.dedup.addedBytes : m.size,
+          ...(m.dedup ? { segments: m.dedup.segments, newSegments: m.dedup.addedSegments } : {}),
         })),
         ...(p.values.all ? { unmanaged: cat.unmanaged, invalid: cat.invalid } : {}),
       });
@@ -43,9 +47,9 @@ export async function lsCommand(argv: string[]): Promise<number> {
     }
     const rows = cat.backups.map((m) => [
       m.backup, m.volume, m.previousSnapshot ? `incr <- @${m.previousSnapshot}` : 'full', `${m.dataset}@${m.snapshot}`,
-      fmtBytes(m.size), String(m.parts.length), authLabel(authOf(m)), m.encryption ? 'yes' : 'no', m.finishedAt.replace(/\.\d+Z$/, 'Z'),
+      fmtBytes(m.size), fmtBytes(m.dedup ? m.dedup.addedBytes : m.size), m.dedup ? `${m.dedup.segments} seg` : String(m.parts.length), authLabel(authOf(m)), m.encryption ? 'yes' : 'no', m.finishedAt.replace(/\.\d+Z$/, 'Z'),
     ]);
-    process.stdout.write(table(['BACKUP', 'VOLUME', 'TYPE', 'SNAPSHOT', 'SIZE', 'PARTS', 'AUTH', 'ENC', 'FINISHED'], rows));
+    process.stdout.write(table(['BACKUP', 'VOLUME', 'TYPE', 'SNAPSHOT', 'SIZE', 'ADDED', 'PARTS', 'AUTH', 'ENC', 'FINISHED'], rows));
     if (cat.backups.length === 0) process.stdout.write(`(no backups in ${store.describe()})\n`);
     if (p.values.all) {
       // Keys and messages come from the bucket: escaped, never raw to the terminal.

@@ -30,6 +30,7 @@ describe('error -> gRPC status', () => {
       DECRYPTION_FAILED: grpc.status.FAILED_PRECONDITION,
       STREAM_REFUSED: grpc.status.FAILED_PRECONDITION,
       SNAPSHOT_MISMATCH: grpc.status.FAILED_PRECONDITION,
+      DEDUP_CONFLICT: grpc.status.ABORTED,
     };
     expect(Object.keys(expected).sort()).toEqual(Object.values(ErrorCode).sort());
     for (const [code, status] of Object.entries(expected)) expect(grpcCodeFor(code), code).toBe(status);

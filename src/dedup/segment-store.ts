@@ -1,0 +1,73 @@
+import { ErrorCode, SnapstreamError } from '../errors.js';
+import type { Layout } from '../model/layout.js';
+import type { ObjectInfo, ObjectStore } from '../store/object-store.js';
+import { joinKey } from '../store/object-key.js';
+import { readInto } from '../transfer/download-stream.js';
+import { DEFAULT_RETRY, withRetry } from '../transfer/retry.js';
+
+/**
+ * Where a location keeps deduplicated data: `[<backupPathPrefix>/]dedup/seg/<2 hex>/<id>` for segments
+ * and recipe chunks alike (both content-addressed), beside `backups/` so the stock plugin and the
+ * catalog never see them. Only GC deletes here; never a lifecycle rule.
+ */
+export function dedupPrefix(layout: Layout): string {
+  return joinKey(layout.backupPathPrefix, 'dedup') + '/';
+}
+
+export function segmentsPrefix(layout: Layout): string {
+  return dedupPrefix(layout) + 'seg/';
+}
+
+export function segmentKey(layout: Layout, id: string): string {
+  if (!/^[0-9a-f]{64}$/.test(id)) throw new SnapstreamError(ErrorCode.INTERNAL, `segment id ${JSON.stringify(id)} is not 64 hex digits`);
+  return `${segmentsPrefix(layout)}${id.slice(0, 2)}/${id}`;
+}
+
+/** The id of a key under segmentsPrefix, or undefined for anything else there. */
+export function idOfSegmentKey(layout: Layout, key: string): string | undefined {
+  const rest = key.startsWith(segmentsPrefix(layout)) ? key.slice(segmentsPrefix(layout).length) : '';
+  const m = /^([0-9a-f]{2})\/([0-9a-f]{64})$/.exec(rest);
+  return m && m[2]!.startsWith(m[1]!) ? m[2] : undefined;
+}
+
+const RETRY = { ...DEFAULT_RETRY, attempts: 4 };
+
+export class SegmentStore {
+  constructor(
+    readonly store: ObjectStore,
+    readonly layout: Layout,
+  ) {}
+
+  async head(id: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
+    return withRetry(() => this.store.head(segmentKey(this.layout, id), { signal }), { ...RETRY, signal });
+  }
+
+  async put(id: string, stored: Buffer, signal?: AbortSignal): Promise<void> {
+    await withRetry(() => this.store.put(segmentKey(this.layout, id), stored, { signal, contentType: 'application/octet-stream' }), { ...RETRY, signal });
+  }
+
+  /** Reads a stored segment of exactly `size` bytes into `buf` (or a new buffer). */
+  async get(id: string, size: number, signal?: AbortSignal, buf?: Buffer): Promise<Buffer> {
+    const key = segmentKey(this.layout, id);
+    const into = buf && buf.length >= size ? buf.subarray(0, size) : Buffer.allocUnsafe(size);
+    return withRetry(
+      async () => {
+        const range = { offset: 0, length: size };
+        let got: number;
+        try {
+          got = this.store.getInto ? await this.store.getInto(key, range, into, { signal }) : await readInto(await this.store.get(key, { range, signal }), into, signal);
+        } catch (e) {
+          if (e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND) {
+            throw new SnapstreamError(ErrorCode.NOT_FOUND, `segment ${id} is missing in ${this.store.describe()} (${key}); the backup cannot be rebuilt`, { details: { segment: id } });
+          }
+          throw e;
+        }
+        if (got !== size) {
+          throw new SnapstreamError(ErrorCode.TRUNCATED, `segment ${id} returned ${got} of ${size} bytes`, { retryable: true, details: { segment: id, expected: size, actual: got } });
+        }
+        return into;
+      },
+      { ...RETRY, signal },
+    );
+  }
+}
