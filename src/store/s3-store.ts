@@ -452,7 +452,10 @@ class S3Upload implements MultipartUpload {
  * the bytes, so parts go out as UNSIGNED-PAYLOAD (what the AWS CLI and SDKs do for S3 over https); over
  * plain http the signature is the only check the server makes, so it stays unless
  * SNAPSTREAM_S3_SIGN_PAYLOAD=false says otherwise (snapstream's per-part xxh64 still catches damage at
- * verify/restore time). SNAPSTREAM_S3_SIGN_PAYLOAD=true forces signing everywhere.
+ * verify/restore time). SNAPSTREAM_S3_SIGN_PAYLOAD=true forces signing everywhere. A part that comes
+ * with its SHA-256 (keyed backups) is signed with it whatever this says: it costs nothing.
+ * radosgw 16.2 ignores x-amz-checksum-crc32 (a wrong one is accepted), so that is no cheap
+ * replacement here; Content-MD5 is checked but costs twice the SHA-256 (docs/bench.md).
  */
 export function signPartPayload(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
   const v = env.SNAPSTREAM_S3_SIGN_PAYLOAD?.trim().toLowerCase();
