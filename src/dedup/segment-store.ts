@@ -42,8 +42,9 @@ export class SegmentStore {
     return withRetry(() => this.store.head(segmentKey(this.layout, id), { signal }), { ...RETRY, signal });
   }
 
-  async put(id: string, stored: Buffer, signal?: AbortSignal): Promise<void> {
-    await withRetry(() => this.store.put(segmentKey(this.layout, id), stored, { signal, contentType: 'application/octet-stream' }), { ...RETRY, signal });
+  /** `sha256`: the stored bytes' SHA-256 when the caller knows it (the id of an unkeyed segment). */
+  async put(id: string, stored: Buffer, signal?: AbortSignal, sha256?: string): Promise<void> {
+    await withRetry(() => this.store.put(segmentKey(this.layout, id), stored, { signal, contentType: 'application/octet-stream', sha256 }), { ...RETRY, signal });
   }
 
   /** Reads a stored segment of exactly `size` bytes into `buf` (or a new buffer). */

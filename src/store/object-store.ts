@@ -81,6 +81,8 @@ export interface PutOptions extends SignalOptions {
   contentType?: string;
   /** Small string metadata stored with the object (x-amz-meta-*, GCS metadata). */
   metadata?: Record<string, string>;
+  /** `put` only: SHA-256 of the body (64 lowercase hex) the caller already has; see UploadPart.sha256. */
+  sha256?: string;
 }
 
 export interface CompleteOptions extends SignalOptions {

@@ -143,19 +143,17 @@ export class S3Store implements ObjectStore {
   }
 
   async put(key: string, body: Buffer, opts: PutOptions = {}): Promise<void> {
-    await this.call(key, () =>
-      this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.full(key),
-          Body: body,
-          ContentLength: body.length,
-          ContentType: opts.contentType,
-          Metadata: opts.metadata,
-        }),
-        { abortSignal: opts.signal },
-      ),
-    );
+    const cmd = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: this.full(key),
+      Body: body,
+      ContentLength: body.length,
+      ContentType: opts.contentType,
+      Metadata: opts.metadata,
+    });
+    // A digest the caller has (a dedup segment's id) is signed as is: the body is not hashed again.
+    if (opts.sha256 !== undefined && SHA256_HEX.test(opts.sha256)) cmd.middlewareStack.add(knownPayloadHash(opts.sha256), UNSIGNED_PAYLOAD_MW);
+    await this.call(key, () => this.client.send(cmd, { abortSignal: opts.signal }));
   }
 
   async createUpload(key: string, opts: PutOptions = {}): Promise<MultipartUpload> {
@@ -476,7 +474,7 @@ const unsignedPayload: BuildMiddleware<UploadPartCommandInput, UploadPartCommand
 };
 
 /** Declares the body's SHA-256 the caller computed: the signer signs it as is instead of hashing the body again. */
-function knownPayloadHash(sha256: string): BuildMiddleware<UploadPartCommandInput, UploadPartCommandOutput> {
+function knownPayloadHash<I extends object, O extends object>(sha256: string): BuildMiddleware<I, O> {
   return (next) => async (args) => {
     const req = args.request as { headers?: Record<string, string> };
     if (req.headers) req.headers['x-amz-content-sha256'] = sha256;

@@ -149,6 +149,19 @@ describe.skipIf(!needs('s3'))('fast ranged GET against radosgw', () => {
     }
   });
 
+  it('a put with the SHA-256 its caller computed (a dedup segment id) is signed with it; a wrong one is refused', async () => {
+    const body = randomBytes(300_000);
+    const sha = createHash('sha256').update(body).digest('hex');
+    await store.put('known/put-good', body, { sha256: sha });
+    const back = Buffer.alloc(body.length);
+    expect(await store.getInto!('known/put-good', { offset: 0, length: body.length }, back)).toBe(body.length);
+    expect(back.equals(body)).toBe(true);
+    const e = (await store.put('known/put-bad', body, { sha256: createHash('sha256').update('other').digest('hex') }).catch((x: unknown) => x)) as SnapstreamError;
+    expect(e).toBeInstanceOf(SnapstreamError);
+    expect(e.code).toBe(ErrorCode.STORE_FAILED);
+    expect(await store.head('known/put-bad')).toBeUndefined();
+  });
+
   it('many concurrent ranges over kept-alive connections stay byte-exact', async () => {
     const size = MiB;
     const bufs = Array.from({ length: 4 }, () => Buffer.alloc(size));
