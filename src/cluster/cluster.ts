@@ -57,6 +57,8 @@ export interface ClusterOptions {
   callTimeoutMs?: number;
   /** How long a discovery + inventory result is reused (ms). Default 5 000; 0 = always fresh. */
   inventoryTtlMs?: number;
+  /** Called when a backup attempt on one replica failed and the next is tried (metrics). */
+  onFailover?: (e: { volume: string; attempt: BackupAttempt }) => void;
   log: Logger;
 }
 

@@ -1,6 +1,7 @@
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { ErrorCode, SnapstreamError, abortedError } from '../errors.js';
 import type { PodLister } from './discover-agents.js';
+import { loadKubeConfig } from './load-kube-config.js';
 
 const LIST_TIMEOUT_MS = 15_000;
 
@@ -12,9 +13,7 @@ const LIST_TIMEOUT_MS = 15_000;
  * token: the client's error bodies are reduced to the HTTP status.
  */
 export const listAgentPods: PodLister = async (spec, signal) => {
-  const kc = new KubeConfig();
-  if (spec.kubeconfig) kc.loadFromFile(spec.kubeconfig);
-  else kc.loadFromCluster();
+  const kc = await loadKubeConfig(spec.kubeconfig, 'kubernetes discovery');
   const api = kc.makeApiClient(CoreV1Api);
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;

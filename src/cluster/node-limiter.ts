@@ -27,6 +27,11 @@ export class NodeLimiter {
     return this.running.get(node) ?? 0;
   }
 
+  /** Nodes with tasks running now and how many (for metrics). */
+  activeNodes(): Map<string, number> {
+    return new Map([...this.running].filter(([, n]) => n > 0));
+  }
+
   private acquire(node: string, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(abortedError(signal));
     const n = this.running.get(node) ?? 0;

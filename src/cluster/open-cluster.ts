@@ -206,6 +206,7 @@ export class ClusterImpl implements Cluster {
         const err = toSnapstreamError(e);
         if (signal?.aborted || !failoverHelps(err.code)) throw err;
         failed.push({ node: r.node, dataset: r.dataset, code: err.code, message: err.message });
+        this.opts.onFailover?.({ volume: ref.volume, attempt: failed.at(-1)! });
         this.log.warn({ volume: ref.volume, node: r.node, code: err.code, err: err.message }, 'replica failed; trying the next one');
         this.cached = undefined;
       }

@@ -19,6 +19,11 @@ export class ControllerMetrics {
   readonly lastRun: Gauge<'schedule'>;
   readonly nextRun: Gauge<'schedule'>;
   readonly lastResult: Gauge<'schedule'>;
+  /** h14-velero: with --discovery, transfers running per node and failovers from a node. */
+  readonly clusterInflight: Gauge<'node'>;
+  readonly clusterFailovers: Counter<'node' | 'code'>;
+  private inflightSource: (() => Map<string, number>) | undefined;
+  private readonly inflightSeen = new Set<string>();
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -69,6 +74,35 @@ export class ControllerMetrics {
     this.lastRun = new Gauge({ name: 'snapstream_schedule_last_run_timestamp_seconds', help: 'Slot time of the last run', labelNames: s, registers });
     this.nextRun = new Gauge({ name: 'snapstream_schedule_next_run_timestamp_seconds', help: 'Slot time of the next run', labelNames: s, registers });
     this.lastResult = new Gauge({ name: 'snapstream_schedule_last_run_success', help: '1 when the last run succeeded, 0 when it failed', labelNames: s, registers });
+    const self = this;
+    this.clusterInflight = new Gauge({
+      name: 'snapstream_cluster_node_inflight_transfers',
+      help: 'Backup and restore jobs this controller runs on the node now (bounded by --per-node-limit)',
+      labelNames: ['node'],
+      registers,
+      collect() {
+        const now = self.inflightSource?.() ?? new Map<string, number>();
+        for (const n of now.keys()) self.inflightSeen.add(n);
+        // A node seen once stays as a 0 series rather than vanishing between scrapes.
+        for (const n of self.inflightSeen) this.set({ node: n }, now.get(n) ?? 0);
+      },
+    });
+    this.clusterFailovers = new Counter({
+      name: 'snapstream_cluster_failovers_total',
+      help: 'Backups that moved to another replica because this node failed (code: why, e.g. UNAVAILABLE)',
+      labelNames: ['node', 'code'],
+      registers,
+    });
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'snapstream_controller_' });
   }
+
+  /** Reports the cluster's per-node in-flight transfers (its NodeLimiter) at every scrape. */
+  watchCluster(source: () => Map<string, number>): void {
+    this.inflightSource = source;
+  }
+
+  /** ClusterOptions.onFailover for this registry. */
+  readonly onFailover = (e: { attempt: { node: string; code: string } }): void => {
+    this.clusterFailovers.inc({ node: e.attempt.node, code: e.attempt.code });
+  };
 }

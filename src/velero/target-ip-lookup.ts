@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ErrorCode, SnapstreamError, abortedError } from '../errors.js';
+import { loadKubeConfig } from '../cluster/load-kube-config.js';
 
 const LOOKUP_TIMEOUT_MS = 15_000;
 /** The label cStor puts on a volume's target Service (and its other objects): the PV name. */
@@ -53,10 +54,8 @@ export async function lookupTargetIp(
  * client's error bodies (and so never the token) stay out of messages.
  */
 export const listServices: ServiceLister = async (q, signal) => {
-  const { CoreV1Api, KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  if (q.kubeconfig) kc.loadFromFile(q.kubeconfig);
-  else kc.loadFromCluster();
+  const { CoreV1Api } = await import('@kubernetes/client-node');
+  const kc = await loadKubeConfig(q.kubeconfig, 'autoSetTargetIP');
   const api = kc.makeApiClient(CoreV1Api);
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;

@@ -411,11 +411,18 @@ describe.skipIf(!run)('Velero plugin through Velero plugin manager (clientmgmt),
     expect(dns.queries).toContain(`${AGENTS_DNS}/1`);
   });
 
-  it('a static agent list works as well; an unknown volume is NOT_FOUND naming the nodes asked', async () => {
+  it('a static agent list works as well: an ad-hoc backup from one healthy replica, its snapshot gone after; an unknown volume is NOT_FOUND naming the nodes asked', async () => {
     const p = 'snapstream.io/zfs';
     const { agentDiscovery: _d, kubeconfig: _k, ...base } = vslConfig({ autoSetTargetIP: 'false' });
     await ok({ op: 'init', plugin: p, config: { ...base, agents: t.hosts.map((x) => x.agent!.address).join(',') } });
     expect(await ok({ op: 'getVolumeInfo', plugin: p, volumeID: vol.cstor, volumeAZ: '' })).toMatchObject({ volumeType: 'zfs' });
+    const adhoc = 'before-upgrade';
+    await ok({ op: 'createSnapshot', plugin: p, volumeID: vol.cstor, volumeAZ: '', tags: { 'velero.io/backup': adhoc } });
+    const m = (await manifests(vol.cstor)).find((x) => x.backup === adhoc)!;
+    expect([m.schedule, m.previousSnapshot]).toEqual(['', '']);
+    const sender = t.hosts.find((x) => x.node === m.node)!;
+    expect(m.dataset).toBe(`${sender.pool}/${vol.cstor}`);
+    for (const x of t.hosts) expect(snapshotsOf(`${x.pool}/${vol.cstor}`)).not.toContain(adhoc);
     const none = await harness.call({ op: 'getVolumeInfo', plugin: p, volumeID: 'pvc-nowhere', volumeAZ: '' });
     expect(none.error).toMatch(/NotFound.*NOT_FOUND: volume pvc-nowhere: no reachable agent holds <pool>\/pvc-nowhere \(asked node-a, node-b, node-c\)/);
   });

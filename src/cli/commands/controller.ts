@@ -94,6 +94,7 @@ export async function controllerCommand(argv: string[]): Promise<number> {
   // h14-cluster: --discovery drives every agent it finds (the --agent client stays for nothing else).
   const discoveryText = str(p, 'discovery');
   let cluster: ClusterImpl | undefined;
+  const metrics = new ControllerMetrics({ defaultMetrics: true });
   if (discoveryText !== undefined) {
     if (str(p, 'agent') !== undefined) throw usage('controller', '--agent and --discovery exclude each other (use --discovery static:HOST:PORT,... for a list)');
     const discovery = parseDiscovery(discoveryText);
@@ -104,13 +105,15 @@ export async function controllerCommand(argv: string[]): Promise<number> {
       tls: insecure ? 'insecure-loopback' : { caFile: ca!, certFile: cert!, keyFile: key!, ...(serverName ? { serverName } : {}) },
       perNodeLimit: int('controller', p, 'per-node-limit', 1, 64) ?? 1,
       callTimeoutMs: Math.max(...config.locations.map((l) => l.behaviour.restApiTimeoutMs)),
+      onFailover: metrics.onFailover,
       log,
     });
+    const limiter = cluster.limiter;
+    metrics.watchCluster(() => limiter.activeNodes());
   }
   // Public keys only: the controller verifies signatures, it never signs or decrypts.
   const keys = await loadKeyring({ trustedKeyFiles: keyFilesFor(p).trustedKeyFiles });
   const retryDelay = str(p, 'retry-delay');
-  const metrics = new ControllerMetrics({ defaultMetrics: true });
   const controller = new Controller({
     config,
     agent,
