@@ -189,7 +189,7 @@ function readDiscovery(agentsText: string | undefined, discoveryText: string | u
   if (agentsText === undefined) {
     throw bad(
       `no agents: set "agents" (e.g. "10.0.0.11:9443,10.0.0.12:9443"), or "agentDiscovery" (e.g. "dns:snapstream-agent.openebs.svc.cluster.local:9443" or ` +
-        `"kubernetes:openebs/app=snapstream-agent:9443"), or $${PLUGIN_KEYS.agents} / $${PLUGIN_KEYS.agentDiscovery} in the Velero Deployment`,
+        `"kubernetes:openebs/app.kubernetes.io/name=snapstream-agent:9443"), or $${PLUGIN_KEYS.agents} / $${PLUGIN_KEYS.agentDiscovery} in the Velero Deployment`,
       'agents',
     );
   }
