@@ -2,7 +2,8 @@
 // snapstream's backup pipeline (runBackup from dist/) into a store that discards every part: the
 // agent's own cost on top of `zfs send > /dev/null`, with no disk or server in the way. With
 // `--no-hash` a no-op hasher replaces XXH64, which prices hashing (issue 3: <= 5% of throughput).
-//   node null-backup.mjs POOL/DS@SNAP [--no-hash] [--concurrency N] [--part-size BYTES]
+//   node null-backup.mjs POOL/DS@SNAP [--no-hash] [--concurrency N] [--part-size BYTES] [--dedup]
+// (--dedup: the dedup layout's split + segment hashing, every segment "absent", h15-dedup)
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -19,7 +20,7 @@ const [{ runBackup }, { Zfs }, { createLogger }, { parseSnapshotName }, { ErrorC
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'no-hash': { type: 'boolean', default: false }, concurrency: { type: 'string' }, 'part-size': { type: 'string' } },
+  options: { 'no-hash': { type: 'boolean', default: false }, dedup: { type: 'boolean', default: false }, concurrency: { type: 'string' }, 'part-size': { type: 'string' } },
 });
 const { dataset, snapshot } = parseSnapshotName(positionals[0]);
 
@@ -50,6 +51,7 @@ const m = await runBackup(
     backup: 'null',
     volume: 'v',
     layout: { backupPathPrefix: '', prefix: '' },
+    dedup: values.dedup,
     transfer: {
       concurrency: values.concurrency ? Number(values.concurrency) : undefined,
       partSize: values['part-size'] ? Number(values['part-size']) : undefined,
@@ -57,4 +59,4 @@ const m = await runBackup(
   },
   { zfs: new Zfs({ log }), store: nullStore, log, ...(values['no-hash'] ? { hasher: noHash } : {}) },
 );
-process.stdout.write(JSON.stringify({ size: m.size, streamHash: m.streamHash, parts: m.parts.length }) + '\n');
+process.stdout.write(JSON.stringify({ size: m.size, streamHash: m.streamHash, parts: m.parts.length, ...(m.dedup ? { segments: m.dedup.segments } : {}) }) + '\n');

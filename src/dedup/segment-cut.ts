@@ -6,13 +6,13 @@ import { RecordType } from '../zstream/record-header.js';
  * A ZFS send stream is not a byte stream that shifts: its payloads are blocks addressed by (object,
  * offset), in increasing order, and an unchanged block is byte-identical in the next send. So the cut
  * points are defined by block identity, not by a rolling hash over bytes (which would also cost a pass
- * over every byte): a segment ends before a block at an ALIGN boundary of its object, before the first
+ * over every byte): a segment ends before a block at a 1 MiB (ALIGN) boundary of its object, before the first
  * block of an object whose id hashes to the marker (and, for many small objects, once MIN is reached),
  * and never grows past MAX. Two sends of successive snapshots therefore cut at the same places except
  * right where blocks were added, removed or resized, and re-synchronise at the next boundary: a change
  * costs the changed blocks plus at most the rest of the one or two segments around it.
  */
-export const SEGMENT_ALIGN_BYTES = 2 * 1024 * 1024;
+export const SEGMENT_ALIGN_BYTES = 1024 * 1024;
 export const SEGMENT_MIN_BYTES = 1024 * 1024;
 export const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
 /** An object whose id hashes to 0 mod this starts a segment whatever the size (re-synchronises runs of small files). */

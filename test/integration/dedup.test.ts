@@ -121,7 +121,7 @@ for (const [kind, parts] of KINDS) {
       const digest2 = await treeDigest(mp);
       const m2 = await runBackup({ dataset: ds, snapshot: 's2', backup: 'b2', volume: 'v', layout: t.loc.layout, dedup: true }, { zfs, store: t.store, log: silentLog });
       expect(m2.previousSnapshot).toBe('');
-      // changed: 1 MiB of data (+ block rounding) in at most 2 aligned segments, the small file's segment, the recipe
+      // changed: 1 MiB of data (+ block rounding) in at most 2 aligned 1 MiB segments, the small file's segment, the recipe
       expect(m2.dedup!.addedBytes).toBeLessThan(m2.size * 0.3);
       expect(m2.dedup!.addedBytes).toBeGreaterThan(MiB);
       expect(await catDigest(t, m2)).toBe((await sendDigest(ds, 's2')).sha256);

@@ -98,11 +98,11 @@ describe('dedup layout: split, store, rebuild', () => {
     const blocks = blocksOf([5, 6, 7], 64); // 3 x 8 MiB
     const first = store(buildStream(blocks, { toguid: 1n }), s, sha256Codec);
     const changed = blocks.map((b) => ({ ...b }));
-    for (const i of [70, 71, 72]) changed[i] = { ...changed[i]!, data: randomBytes(128 * 1024) }; // object 6, 3 blocks
+    for (const i of [65, 66, 67]) changed[i] = { ...changed[i]!, data: randomBytes(128 * 1024) }; // object 6, 3 blocks
     const second = store(buildStream(changed, { toguid: 2n }), s, sha256Codec, 'b2');
     const logical = second.m.size;
     const segmentsAdded = second.added - second.m.dedup!.recipe.reduce((n, r) => n + r.size, 0);
-    // 384 KiB changed, all inside one 2 MiB aligned segment
+    // 384 KiB changed, all inside one 1 MiB aligned segment
     expect(segmentsAdded).toBeLessThanOrEqual(SEGMENT_ALIGN_BYTES);
     expect(segmentsAdded).toBeGreaterThanOrEqual(3 * 128 * 1024);
     expect(second.added - segmentsAdded).toBeLessThan(logical * 0.005);

@@ -29,7 +29,7 @@ describe('GC sweep plan', () => {
 describe('segment cut points', () => {
   const MiB = 1024 * 1024;
   const w = (object: number, offset: number) => ({ type: 3, object, offset, payloadBytes: 128 * 1024 });
-  it('cut at 2 MiB boundaries of an object, at MAX, and at object changes past MIN', () => {
+  it('cut at 1 MiB boundaries of an object, at MAX, and at object changes past MIN', () => {
     expect(shouldCut({ bytes: 0, lastObject: -1 }, w(5, 0))).toBe(false);
     expect(shouldCut({ bytes: 3 * MiB, lastObject: 5 }, w(5, 3 * MiB + 128 * 1024))).toBe(false);
     expect(shouldCut({ bytes: 3 * MiB, lastObject: 5 }, w(5, 4 * MiB))).toBe(true);
