@@ -87,6 +87,22 @@ export function contenders({ repoDir, node, ssExtraArgs }) {
       cleanup: (ctx, artifact) => rmSync(path.join(ctx.storeDir, 'backups', artifact.backup ?? backupName(ctx)), { recursive: true, force: true }),
     },
     {
+      // h15-dedup: the deduplicated layout (docs/dedup.md), a first full backup: every segment is new.
+      id: 'ss-backup-local-dedup',
+      label: 'snapstream backup --dedup -> local dir',
+      phase: 'backup',
+      family: 'snapstream',
+      agent: true,
+      onlyFirstSize: true,
+      argv: (ctx) => ss(ctx, ['backup', ctx.snap.snapshot, '--to', `file://${ctx.storeDir}`, '--dedup', '--backup', `d${backupName(ctx)}`, '--volume', 'v', '--json', '-q']),
+      verify: (ctx, r) => checkManifest(ctx, r),
+      keeps: 'localDedupBackup',
+      cleanup: (ctx, artifact) => {
+        rmSync(path.join(ctx.storeDir, 'backups', artifact.backup ?? `d${backupName(ctx)}`), { recursive: true, force: true });
+        rmSync(path.join(ctx.storeDir, 'dedup'), { recursive: true, force: true });
+      },
+    },
+    {
       id: 'ss-backup-s3',
       label: 'snapstream backup -> radosgw',
       phase: 'backup',
@@ -155,6 +171,18 @@ export function contenders({ repoDir, node, ssExtraArgs }) {
       family: 'snapstream',
       agent: true,
       needs: 'localBackup',
+      argv: (ctx) => ss(ctx, ['restore', '--from', `file://${ctx.storeDir}`, '--backup', ctx.fixture.backup, '--volume', 'v', '--target', ctx.target, '-q']),
+      verify: checkRestored,
+      cleanup: destroyTarget,
+    },
+    {
+      id: 'ss-restore-local-dedup',
+      label: 'snapstream restore <- local dir (dedup)',
+      phase: 'restore',
+      family: 'snapstream',
+      agent: true,
+      onlyFirstSize: true,
+      needs: 'localDedupBackup',
       argv: (ctx) => ss(ctx, ['restore', '--from', `file://${ctx.storeDir}`, '--backup', ctx.fixture.backup, '--volume', 'v', '--target', ctx.target, '-q']),
       verify: checkRestored,
       cleanup: destroyTarget,

@@ -78,7 +78,7 @@ export async function dedupBackup(i: DedupBackupInput): Promise<DedupOutcome> {
   let segments = 0;
 
   const store = async (id: string, stored: Buffer): Promise<void> => {
-    if (!guard.mustRewrite(id) && (await segs.head(id, signal))) return;
+    if (await guard.canReuse(id, signal)) return;
     // Unkeyed segments are named by the SHA-256 of their stored bytes: S3 signs that, not a second hash.
     await segs.put(id, stored, signal, codec.codec === 'sha256' ? id : undefined);
     addedBytes += stored.length;

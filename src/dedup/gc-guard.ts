@@ -2,7 +2,21 @@ import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { sleep } from '../transfer/retry.js';
 import { DEFAULT_GC_GRACE_MS, readMark, readSweep } from './gc-state.js';
-import type { SegmentStore } from './segment-store.js';
+import { type SegmentStore, idOfSegmentKey, segmentsPrefix } from './segment-store.js';
+
+/** Segment ids a backup lists at its start (about 100 bytes each in memory); more, and it asks HEAD per segment. */
+const LIST_CAP = 1_000_000;
+
+async function listPresent(segs: SegmentStore, signal?: AbortSignal): Promise<Set<string> | undefined> {
+  const ids = new Set<string>();
+  for await (const o of segs.store.list(segmentsPrefix(segs.layout), { signal })) {
+    const id = idOfSegmentKey(segs.layout, o.key);
+    if (!id) continue;
+    if (ids.size >= LIST_CAP) return undefined;
+    ids.add(id);
+  }
+  return ids;
+}
 
 /** Clock difference between the GC's host and this one that the commit check allows for. */
 const CLOCK_SLACK_MS = 5 * 60_000;
@@ -10,9 +24,9 @@ const CLOCK_SLACK_MS = 5 * 60_000;
 const SWEEP_WAIT_MS = 120_000;
 
 /**
- * The backup's side of GC safety (see gc-plan.ts). At its start a backup reads the GC mark: segments
- * the mark lists as candidates are uploaded again rather than reused (a newer last-modified time keeps
- * them from that mark's sweep). Before committing, it checks that it is still within the grace, and if
+ * The backup's side of GC safety (see gc-plan.ts). At its start a backup lists the segments present
+ * and reads the GC mark: it reuses only segments it saw then, and uploads again those the mark lists as
+ * candidates (a newer last-modified time keeps them from that mark's sweep). Before committing, it checks that it is still within the grace, and if
  * a sweep started since it began, waits for it and confirms every segment it references still exists.
  */
 export class GcGuard {
@@ -21,17 +35,25 @@ export class GcGuard {
     private readonly candidates: Set<string>,
     readonly graceMs: number,
     readonly startedAt: number,
+    /** Segments listed at the start; undefined when there were more than LIST_CAP (then HEAD decides). */
+    private readonly present: Set<string> | undefined,
   ) {}
 
   static async open(segs: SegmentStore, signal?: AbortSignal): Promise<GcGuard> {
     const startedAt = Date.now();
-    const mark = await readMark(segs.store, segs.layout, signal);
-    return new GcGuard(segs, new Set(mark?.candidates ?? []), mark?.graceMs || DEFAULT_GC_GRACE_MS, startedAt);
+    const [mark, present] = await Promise.all([readMark(segs.store, segs.layout, signal), listPresent(segs, signal)]);
+    return new GcGuard(segs, new Set(mark?.candidates ?? []), mark?.graceMs || DEFAULT_GC_GRACE_MS, startedAt, present);
   }
 
-  /** A GC candidate must be written again, not reused. */
-  mustRewrite(id: string): boolean {
-    return this.candidates.has(id);
+  /**
+   * Whether a segment can be reused: it was present when the backup started (one LIST instead of a
+   * HEAD per segment) and is not a GC candidate. A segment another backup uploaded since is written
+   * again (the same bytes, harmless). Beyond LIST_CAP segments the listing stops and HEAD decides.
+   */
+  async canReuse(id: string, signal?: AbortSignal): Promise<boolean> {
+    if (this.candidates.has(id)) return false;
+    if (this.present) return this.present.has(id);
+    return (await this.segs.head(id, signal)) !== undefined;
   }
 
   async beforeCommit(ids: Iterable<string>, log: Logger, signal?: AbortSignal): Promise<void> {
