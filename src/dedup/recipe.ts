@@ -18,6 +18,8 @@ export const RECIPE_CHUNK_TARGET_BYTES = 4 * 1024 * 1024;
 /** Refused when inflating: a chunk never holds more (target + one run of in-line records up to a boundary). */
 export const RECIPE_CHUNK_MAX_RAW_BYTES = 64 * 1024 * 1024;
 
+const MAX_SEGMENT_BYTES = 40 * 1024 * 1024;
+
 export interface SegmentRef {
   id: string;
   size: number;
@@ -61,7 +63,10 @@ export function decodeRecipeChunk(stored: Buffer, what: string): RecipeChunk {
   const segments: SegmentRef[] = [];
   for (let i = 0; i < n; i++) {
     const o = at + 4 + i * 36;
-    segments.push({ id: raw.toString('hex', o, o + 32), size: raw.readUInt32LE(o + 32) });
+    const size = raw.readUInt32LE(o + 32);
+    // Never more than one record (<= 32 MiB) beyond the 8 MiB segment cap: nothing larger is allocated.
+    if (size === 0 || size > MAX_SEGMENT_BYTES) bad(`segment ${i + 1} claims ${size} bytes`);
+    segments.push({ id: raw.toString('hex', o, o + 32), size });
   }
   return { records, segments };
 }
