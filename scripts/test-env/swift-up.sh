@@ -73,6 +73,15 @@ pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_forma
 [app:proxy-server]
 use = egg:swift#proxy
 account_autocreate = true
+# One device behind every ring: the defaults (0.5 s connect, 10 s node timeout, a node suppressed for
+# 60 s after 10 errors) turn a few slow answers on a loaded 2-core machine into a minute of 503
+# "Please reduce your request rate" for every request (seen in CI at load 15). Generous timeouts and
+# no error suppression keep a slow single node a slow node, not an outage.
+conn_timeout = 5
+node_timeout = 60
+recoverable_node_timeout = 60
+error_suppression_limit = 1000000
+error_suppression_interval = 1
 [filter:tempauth]
 use = egg:swift#tempauth
 user_test_tester = testing .admin
