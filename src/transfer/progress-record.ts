@@ -1,5 +1,5 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import type { PartPlan } from './part-plan.js';
+import type { PartPlan } from '../plan/part-plan.js';
 
 /**
  * A backup's progress record: a small JSON object next to the data object, rewritten as parts are
