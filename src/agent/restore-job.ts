@@ -6,7 +6,7 @@ import { readManifest } from '../transfer/catalog.js';
 import { validateBackupName } from '../model/layout.js';
 import { type RestoreRequest, runRestorePlan } from '../transfer/restore.js';
 import { makeRestoreRunPlan } from '../transfer/make-restore-run-plan.js';
-import { restoreIdFor } from '../recovery/restore-markers.js';
+import { restoreIdFor } from '../model/restore-markers.js';
 import { verifyBackup } from '../transfer/verify.js';
 import { parseDatasetName } from '../zfs/names.js';
 import { type AgentContext, type TransferMsg, resolveTransfer } from './agent-context.js';

@@ -5,7 +5,7 @@ import { makeRestoreRunPlan } from './make-restore-run-plan.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { type DatasetName, parseSnapshotShortName } from '../zfs/names.js';
 import { inFlight } from '../recovery/in-flight.js';
-import { RESTORE_PROPERTY, RESTORE_STATE_PROPERTY, classifyName, restoreIdFor, stagingNameFor } from '../recovery/restore-markers.js';
+import { RESTORE_PROPERTY, RESTORE_STATE_PROPERTY, classifyName, restoreIdFor, stagingNameFor } from '../model/restore-markers.js';
 import { continueFrom } from '../recovery/restore-continuation.js';
 import { clearRestoreMarkers, swapIn } from '../recovery/safe-swap.js';
 import type { Zfs } from '../zfs/zfs.js';
