@@ -1,12 +1,11 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import { runBackup } from '../transfer/backup.js';
+import { runBackupPlan } from '../transfer/backup.js';
+import { makeBackupRunPlan } from '../transfer/make-backup-run-plan.js';
 import { validateBackupName } from '../model/layout.js';
-import { planParts } from '../transfer/part-plan.js';
 import { parseDatasetName, parseSnapshotShortName } from '../zfs/names.js';
 import { type AgentContext, type TransferMsg, resolveTransfer } from './agent-context.js';
 import { fingerprint, idempotencyKey } from './fingerprint.js';
 import type { JobSpec, JobState } from './jobs/job-types.js';
-import { JOB_OVERHEAD_BYTES, largestPartFor } from './jobs/memory-for-transfer.js';
 import { progressRelay } from './progress-relay.js';
 import { type LocationMsg, resolveLocation } from './request-location.js';
 
@@ -81,53 +80,52 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
   const joined = ctx.jobs.lookup(key, fp);
   if (joined) return { joined };
 
-  if (!(await ctx.zfs.exists(dataset, snap, signal))) {
-    throw new SnapstreamError(ErrorCode.NOT_FOUND, `snapshot ${dataset}@${snap} does not exist; create it first (CreateSnapshot)`);
-  }
-  const estimate = await ctx.zfs.estimateSendSize(dataset, snap, prev || undefined, signal).catch(() => undefined);
   const store = await ctx.openStore(location.config);
   let handedOff = false;
   try {
-    const plan = planParts({ limits: store.limits, estimatedBytes: estimate?.bytes, partSize: transfer.partSize });
-    // The core holds (concurrency + 1) part buffers: the one being filled and the ones uploading.
-    // Encrypting holds each in-flight part twice (plaintext buffer and its sealed copy).
-    const memoryBytes = (transfer.concurrency + 1) * largestPartFor(plan, estimate?.bytes) * (ctx.keys?.master ? 2 : 1) + JOB_OVERHEAD_BYTES;
+    // Planned once, here: the job reserves memory from the very plan the pipeline runs.
+    const plan = await makeBackupRunPlan(
+      {
+        dataset,
+        snapshot: snap,
+        previousSnapshot: prev,
+        disableIncrementalBackups: disableIncremental,
+        backup,
+        schedule,
+        volume,
+        previousBackup: prev,
+        layout: location.config.layout,
+        ...(ctx.config.nodeName ? { node: ctx.config.nodeName } : {}),
+        // A retry after an agent restart is a new job: a backup already committed is its answer.
+        acceptCommitted: true,
+        // h15-dedup: the request's field, or the location's dedup setting.
+        dedup: msg.dedup === true || location.config.dedup === true,
+        transfer: {
+          ...(transfer.partSize !== undefined ? { partSize: transfer.partSize } : {}),
+          concurrency: transfer.concurrency,
+          ...(transfer.rateLimitBytesPerSec !== undefined ? { rateLimitBytesPerSec: transfer.rateLimitBytesPerSec } : {}),
+          stallTimeoutMs: transfer.stallTimeoutMs,
+        },
+      },
+      { zfs: ctx.zfs, store, log: ctx.log, ...(ctx.keys ? { keys: ctx.keys } : {}) },
+      signal,
+    );
     const spec: JobSpec = {
       kind: 'backup',
       key,
       fingerprint: fp,
       description: `${dataset}@${snap}${prev ? ` (incremental from @${prev})` : ''} -> ${location.describe} as ${backup}/${volume}`,
-      memoryBytes,
-      stallTimeoutMs: transfer.stallTimeoutMs,
+      memoryBytes: plan.memoryBytes,
+      // The pipeline's ProgressMeter watches for stalls (the plan carries the timeout).
+      stallTimeoutMs: 0,
       run: async (jc) => {
         try {
           let resume = { resumedBytes: 0, restartReason: '' };
-          const m = await runBackup(
-            {
-              dataset,
-              snapshot: snap,
-              previousSnapshot: prev,
-              disableIncrementalBackups: disableIncremental,
-              backup,
-              schedule,
-              volume,
-              previousBackup: prev,
-              layout: location.config.layout,
-              ...(ctx.config.nodeName ? { node: ctx.config.nodeName } : {}),
-              // A retry after an agent restart is a new job: a backup already committed is its answer.
-              acceptCommitted: true,
-              // h15-dedup: the request's field, or the location's dedup setting.
-              dedup: msg.dedup === true || location.config.dedup === true,
-              transfer: {
-                ...(transfer.partSize !== undefined ? { partSize: transfer.partSize } : {}),
-                concurrency: transfer.concurrency,
-                ...(transfer.rateLimitBytesPerSec !== undefined ? { rateLimitBytesPerSec: transfer.rateLimitBytesPerSec } : {}),
-                stallTimeoutMs: transfer.stallTimeoutMs,
-              },
-            },
-            { zfs: ctx.zfs, store, log: jc.log, ...(ctx.keys ? { keys: ctx.keys } : {}) },
-            { signal: jc.signal, onProgress: progressRelay(jc, 'backup', ctx.metrics), onResume: (r) => (resume = r) },
-          );
+          const m = await runBackupPlan(plan, { zfs: ctx.zfs, store, log: jc.log, ...(ctx.keys ? { keys: ctx.keys } : {}) }, {
+            signal: jc.signal,
+            onProgress: progressRelay(jc, 'backup', ctx.metrics),
+            onResume: (r) => (resume = r),
+          });
           if (m.dedup) {
             ctx.metrics?.dedupLogicalBytes.inc(m.size);
             ctx.metrics?.dedupAddedBytes.inc(m.dedup.addedBytes);

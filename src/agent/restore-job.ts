@@ -2,20 +2,18 @@ import { requireAuthenticated } from '../keys/manifest-auth.js';
 import { isIP } from 'node:net';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { listBackups, readManifest } from '../transfer/catalog.js';
-import { planRestore } from '../plan/restore-plan.js';
+import { readManifest } from '../transfer/catalog.js';
 import { validateBackupName } from '../model/layout.js';
-import { type Manifest, isIncremental } from '../model/manifest.js';
-import { DEFAULT_PART_SIZE } from '../transfer/part-plan.js';
-import { runRestore } from '../transfer/restore.js';
-import { restoreIdFor } from '../recovery/restore-markers.js';
+import { type RestoreRequest, runRestorePlan } from '../transfer/restore.js';
+import { makeRestoreRunPlan } from '../transfer/make-restore-run-plan.js';
+import { restoreIdFor } from '../model/restore-markers.js';
 import { verifyBackup } from '../transfer/verify.js';
 import { parseDatasetName } from '../zfs/names.js';
 import { type AgentContext, type TransferMsg, resolveTransfer } from './agent-context.js';
 import type { Prepared } from './backup-job.js';
 import { fingerprint, idempotencyKey } from './fingerprint.js';
 import type { JobSpec } from './jobs/job-types.js';
-import { JOB_OVERHEAD_BYTES } from './jobs/memory-for-transfer.js';
+import { downloadMemoryBound } from '../plan/memory-bound.js';
 import { progressRelay } from './progress-relay.js';
 import { type LocationMsg, resolveLocation } from './request-location.js';
 
@@ -43,21 +41,6 @@ export interface VerifyMsg {
   backupName: string;
   volumeName: string;
   transfer?: TransferMsg | null;
-}
-
-/**
- * Memory of a download: (window + 1) buffers of the largest part of every backup it will read (a
- * chain restore reads its bases too, and a base may have far larger parts than the named backup).
- */
-export function downloadMemory(manifests: readonly Manifest[], window: number): number {
-  let largest = DEFAULT_PART_SIZE;
-  let encrypted = false;
-  for (const m of manifests) {
-    for (const p of m.parts) largest = Math.max(largest, p.size);
-    if (m.encryption) encrypted = true;
-  }
-  // An encrypted part is held twice while it is decrypted (stored bytes and plaintext).
-  return (window + 1) * largest * (encrypted ? 2 : 1) + JOB_OVERHEAD_BYTES;
 }
 
 async function withStore<T>(ctx: AgentContext, store: ObjectStore, f: () => Promise<T>): Promise<T> {
@@ -98,57 +81,44 @@ export async function prepareRestore(msg: RestoreMsg, ctx: AgentContext, signal:
   const joined = ctx.jobs.lookup(key, fp);
   if (joined) return { joined };
 
+  const request: RestoreRequest = {
+    backup,
+    volume,
+    layout: location.config.layout,
+    target,
+    restoreAllIncrementalSnapshots: restoreAll,
+    allowUnverified: msg.allowUnverified,
+    allowUnauthenticated: ctx.config.keys?.allowUnauthenticated === true,
+    // The same request (same key) continues what its crashed attempt left.
+    restoreId: restoreIdFor(key),
+    replacePartial: msg.replacePartial === true,
+    allowStreamProperties: msg.allowStreamProperties === true,
+    ...(targetIp ? { targetIp } : {}),
+    transfer: {
+      concurrency: transfer.concurrency,
+      stallTimeoutMs: transfer.stallTimeoutMs,
+      ...(transfer.rateLimitBytesPerSec !== undefined ? { rateLimitBytesPerSec: transfer.rateLimitBytesPerSec } : {}),
+    },
+  };
   const store = await ctx.openStore(location.config);
   return withStore(ctx, store, async () => {
-    // The named backup's manifest sizes the reservation and fails a wrong name now, not in a job.
-    let manifest: Manifest | undefined;
-    try {
-      manifest = await readManifest(store, location.config.layout, backup, volume, signal, ctx.keys);
-    } catch (e) {
-      if (!(msg.allowUnverified && e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND)) throw e;
-    }
-    // Refused as the RPC's own error, before a job exists (runRestore checks the whole chain again).
-    if (manifest) requireAuthenticated([manifest], ctx.keys, ctx.config.keys?.allowUnauthenticated === true);
-    // A chain restore reserves for the whole chain, planned now from the manifests (a broken chain
-    // fails here, before the job is admitted).
-    const plan =
-      manifest && restoreAll && isIncremental(manifest)
-        ? planRestore((await listBackups(store, location.config.layout, { volume, signal })).backups, { backup, volume }, true)
-        : manifest
-          ? [manifest]
-          : [];
+    // Planned once, here: a wrong name, a forged manifest or a broken chain fails the RPC before a job
+    // exists, and the job reserves memory for the very chain it will read.
+    const plan = await makeRestoreRunPlan(request, { zfs: ctx.zfs, store, log: ctx.log, ...(ctx.keys ? { keys: ctx.keys } : {}) }, signal);
     const spec: JobSpec = {
       kind: 'restore',
       key,
       fingerprint: fp,
       description: `${location.describe} ${backup}/${volume}${restoreAll ? ' (whole chain)' : ''} -> ${target}`,
-      memoryBytes: downloadMemory(plan, transfer.concurrency),
-      stallTimeoutMs: transfer.stallTimeoutMs,
+      memoryBytes: plan.memoryBytes,
+      // The pipeline's ProgressMeter watches for stalls (the plan carries the timeout).
+      stallTimeoutMs: 0,
       run: async (jc) => {
         try {
-          const r = await runRestore(
-            {
-              backup,
-              volume,
-              layout: location.config.layout,
-              target,
-              restoreAllIncrementalSnapshots: restoreAll,
-              allowUnverified: msg.allowUnverified,
-              allowUnauthenticated: ctx.config.keys?.allowUnauthenticated === true,
-              // The same request (same key) continues what its crashed attempt left.
-              restoreId: restoreIdFor(key),
-              replacePartial: msg.replacePartial === true,
-              allowStreamProperties: msg.allowStreamProperties === true,
-              ...(targetIp ? { targetIp } : {}),
-              transfer: {
-                concurrency: transfer.concurrency,
-                stallTimeoutMs: transfer.stallTimeoutMs,
-                ...(transfer.rateLimitBytesPerSec !== undefined ? { rateLimitBytesPerSec: transfer.rateLimitBytesPerSec } : {}),
-              },
-            },
-            { zfs: ctx.zfs, store, log: jc.log, ...(ctx.keys ? { keys: ctx.keys } : {}) },
-            { signal: jc.signal, onProgress: progressRelay(jc, 'restore', ctx.metrics) },
-          );
+          const r = await runRestorePlan(plan, { zfs: ctx.zfs, store, log: jc.log, ...(ctx.keys ? { keys: ctx.keys } : {}) }, {
+            signal: jc.signal,
+            onProgress: progressRelay(jc, 'restore', ctx.metrics),
+          });
           return { restore: { targetDataset: r.target, snapshot: r.snapshot, restoredBackups: r.restored.map((m) => m.backup), targetIp } };
         } finally {
           await store.close();
@@ -179,11 +149,12 @@ export async function prepareVerify(msg: VerifyMsg, ctx: AgentContext, signal: A
       key: joined ? `${key}:${Date.now()}` : key,
       fingerprint: fp,
       description: `verify ${location.describe} ${backup}/${volume}`,
-      memoryBytes: downloadMemory([manifest], transfer.concurrency),
-      stallTimeoutMs: transfer.stallTimeoutMs,
+      memoryBytes: downloadMemoryBound([manifest], transfer.concurrency),
+      // The pipeline's ProgressMeter watches for stalls (the plan carries the timeout).
+      stallTimeoutMs: 0,
       run: async (jc) => {
         try {
-          const r = await verifyBackup(store, manifest, { log: jc.log, concurrency: transfer.concurrency, keys: ctx.keys, allowUnauthenticated: ctx.config.keys?.allowUnauthenticated === true }, {
+          const r = await verifyBackup(store, manifest, { log: jc.log, concurrency: transfer.concurrency, stallTimeoutMs: transfer.stallTimeoutMs, keys: ctx.keys, allowUnauthenticated: ctx.config.keys?.allowUnauthenticated === true }, {
             signal: jc.signal,
             onProgress: progressRelay(jc, 'verify', ctx.metrics),
           });

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ErrorCode, SnapstreamError, isSnapstreamError, toSnapstreamError } from '../errors.js';
+import { ErrorCode, isSnapstreamError, toSnapstreamError } from '../errors.js';
 import { deriveCompletedBackup, planBackup } from '../plan/backup-plan.js';
 import { compareBackups } from '../plan/backup-order.js';
 import { planCleanup, planOrphanCleanup } from '../plan/cleanup-plan.js';
@@ -7,6 +7,7 @@ import { type DestroyCandidate, vetDestroys } from '../plan/destroy-guard.js';
 import { isScheduledBackupName, scheduledBackupTime } from '../plan/scheduled-name.js';
 import type { Manifest } from '../model/manifest.js';
 import type { AgentClient } from './agent-client.js';
+import { backupThroughAgent } from './backup-through-agent.js';
 import type { VolumeRunStatus } from './schedule-status.js';
 
 export interface VolumeBackupInput {
@@ -103,35 +104,16 @@ export async function runVolumeBackup(input: VolumeBackupInput, deps: VolumeBack
 
   const type = plan.prevSnapName ? 'incremental' : 'full';
   try {
-    if (!pool.includes(plan.snapName)) {
-      try {
-        await agent.createSnapshot(dataset, plan.snapName, signal);
-      } catch (e) {
-        if (!isSnapstreamError(e, ErrorCode.ALREADY_EXISTS)) throw e;
-      }
-    }
     log.info({ previousSnapshot: plan.prevSnapName, reason: plan.reason }, `${type} backup starting`);
-    const started = await agent.startBackup(
+    const outcome = await backupThroughAgent(
+      agent,
+      { schedule, snapName: plan.snapName, prevSnapName: plan.prevSnapName, volume, dataset, disableIncrementalBackups: input.disableIncrementalBackups, location: input.location },
       {
-        schedule,
-        snapName: plan.snapName,
-        prevSnapName: plan.prevSnapName,
-        volume,
-        dataset,
-        disableIncrementalBackups: input.disableIncrementalBackups,
-        location: input.location,
+        ...(signal ? { signal } : {}),
+        createSnapshot: !pool.includes(plan.snapName),
+        onStarted: (started) => started.joined && log.info({ jobId: started.jobId }, 'joined a backup job already on the agent'),
       },
-      signal,
     );
-    if (started.joined) log.info({ jobId: started.jobId }, 'joined a backup job already on the agent');
-    const outcome = await agent.watchJob(started.jobId, signal);
-    if (outcome.phase !== 'done') {
-      const err = outcome.error;
-      throw new SnapstreamError((err?.code as ErrorCode) ?? ErrorCode.INTERNAL, err?.message ?? `backup job ${outcome.jobId} ended ${outcome.phase}`, {
-        retryable: outcome.phase === 'failed' && (err?.retryable ?? false),
-        details: { jobId: outcome.jobId },
-      });
-    }
     log.info({ jobId: outcome.jobId, bytes: outcome.backup?.sizeBytes }, `${type} backup committed`);
     const after = await agent.listSnapshots(dataset, signal);
     const cleanup = planCleanup({ scheduled: true, succeeded: true, disableIncrementalBackups: input.disableIncrementalBackups, snapName: plan.snapName, previousBase, poolSnapshots: after });

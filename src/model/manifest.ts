@@ -1,6 +1,7 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { checkManifestNames } from './manifest-names.js';
 import { DEFAULT_MAX_PART_BYTES, maxPartBytes } from './max-part-size.js';
+import { parseJsonObject } from './parse-json-object.js';
 import { type ManifestDedup, parseManifestDedup } from './manifest-dedup.js';
 
 /**
@@ -133,16 +134,7 @@ export function parseManifest(bytes: Buffer, where: string): Manifest {
       details: { manifest: where },
     });
   };
-  if (bytes.length > MANIFEST_MAX_BYTES) bad(`it is ${bytes.length} bytes, more than the ${MANIFEST_MAX_BYTES} allowed`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(bytes.toString('utf8'));
-  } catch (e) {
-    return bad(`not JSON (${(e as Error).message})`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('not a JSON object');
-  const o = raw as Record<string, unknown>;
-  if (o.format !== MANIFEST_FORMAT) bad(`"format" is ${JSON.stringify(o.format)}, expected "${MANIFEST_FORMAT}"`);
+  const o = parseJsonObject(bytes, MANIFEST_MAX_BYTES, MANIFEST_FORMAT, bad);
   if (o.version !== MANIFEST_VERSION && o.version !== MANIFEST_VERSION_KEYED) {
     bad(`"version" is ${JSON.stringify(o.version)}; this snapstream reads versions ${MANIFEST_VERSION} and ${MANIFEST_VERSION_KEYED} (upgrade snapstream)`);
   }

@@ -1,4 +1,4 @@
-import { MARKER_PROPERTIES, RESTORE_PROPERTY, RESTORE_STATE_PROPERTY, SWAP_OLD_PROPERTY, classifyName } from '../recovery/restore-markers.js';
+import { MARKER_PROPERTIES, RESTORE_PROPERTY, RESTORE_STATE_PROPERTY, SWAP_OLD_PROPERTY, classifyName } from '../model/restore-markers.js';
 import type { DatasetName } from '../zfs/names.js';
 
 export interface MarkedDataset {

@@ -4,7 +4,7 @@ import { type RecoveryAction, planRecovery } from '../plan/recovery-plan.js';
 import type { DatasetName } from '../zfs/names.js';
 import type { Zfs } from '../zfs/zfs.js';
 import { inFlight } from './in-flight.js';
-import { MARKER_PROPERTIES } from './restore-markers.js';
+import { MARKER_PROPERTIES } from '../model/restore-markers.js';
 
 export interface DatasetRecoveryOptions {
   /** Dataset subtrees to scan (the agent's allowed pools); each must pass zfs.checkAllowed. */

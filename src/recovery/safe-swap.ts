@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { SnapstreamError, toSnapstreamError } from '../errors.js';
 import type { DatasetName } from '../zfs/names.js';
 import type { Zfs } from '../zfs/zfs.js';
-import { RESTORE_PROPERTY, RESTORE_STATE_PROPERTY, SWAP_OLD_PROPERTY, oldNameFor } from './restore-markers.js';
+import { RESTORE_PROPERTY, RESTORE_STATE_PROPERTY, SWAP_OLD_PROPERTY, oldNameFor } from '../model/restore-markers.js';
 
 /**
  * Replaces `target` with the fully received `staging` copy so that at every instant one complete

@@ -3,13 +3,12 @@ import { ErrorCode, SnapstreamError, abortedError, throwIfAborted, toSnapstreamE
 import { checkExit } from '../exec/owned-process.js';
 import { SocketPipe } from '../exec/socket-pipe.js';
 import type { MultipartUpload, ObjectStore } from '../store/object-store.js';
-import { type DatasetName, type SnapshotShortName, parseSnapshotShortName } from '../zfs/names.js';
 import type { Zfs } from '../zfs/zfs.js';
 import { type HasherFactory, loadHasher } from '../model/hasher.js';
-import { type Layout, dataKeyFor, validateBackupName } from '../model/layout.js';
-import { MANIFEST_FORMAT, MANIFEST_MAX_BYTES, type Manifest, manifestKeyFor, parseManifest } from '../model/manifest.js';
+import { MANIFEST_FORMAT, MANIFEST_MAX_BYTES, type Manifest, parseManifest } from '../model/manifest.js';
 import { readSmallObject } from './download-stream.js';
-import { planParts } from './part-plan.js';
+import type { BackupRequest, BackupRunPlan } from '../plan/backup-run-plan.js';
+import { makeBackupRunPlan } from './make-backup-run-plan.js';
 import type { ManifestPart } from '../model/manifest.js';
 import { openUpload } from './open-upload.js';
 import { ProgressRecorder } from './progress-recorder.js';
@@ -22,48 +21,9 @@ import { backupKeying } from '../keys/backup-keying.js';
 import type { Keyring } from '../keys/keyring.js';
 import { dedupBackup } from '../dedup/dedup-backup.js';
 
-export interface TransferOptions {
-  /** Initial part size in bytes (grows if the stream outgrows the part limit). */
-  partSize?: number;
-  /** Parts uploaded (backup) or downloaded (restore) at once. Default 4. */
-  concurrency?: number;
-  /** Average bytes/second cap; 0 or undefined = unlimited. */
-  rateLimitBytesPerSec?: number;
-  /** Fail with STALLED when nothing moved for this long; 0 = never. Default 5 min. */
-  stallTimeoutMs?: number;
-}
-
-export const DEFAULT_CONCURRENCY = 4;
-export const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
-
-export interface BackupRequest {
-  dataset: DatasetName;
-  snapshot: string;
-  /** Incremental base; "" or undefined = full stream. */
-  previousSnapshot?: string;
-  /** The seed's flag: send a full stream whatever previousSnapshot says. */
-  disableIncrementalBackups?: boolean;
-  backup: string;
-  schedule?: string;
-  volume: string;
-  /** Backup that holds the base stream, recorded in the manifest for chain restores. */
-  previousBackup?: string;
-  layout: Layout;
-  transfer?: TransferOptions;
-  /** Node that sends the stream (the agent's nodeName), recorded in the manifest. */
-  node?: string;
-  /**
-   * When the backup's manifest already exists for this very stream (same snapshot guid, base guid and
-   * send arguments), return it instead of failing ALREADY_EXISTS: the agent's idempotent retry after
-   * a crash between the manifest write and the reply.
-   */
-  acceptCommitted?: boolean;
-  /**
-   * h15-dedup: store the backup in the dedup layout (src/dedup): segments uploaded only when absent,
-   * a per-backup recipe. A stream the dedup layout cannot parse is stored plain (logged).
-   */
-  dedup?: boolean;
-}
+// Re-exported: callers and the restore pipeline have always imported these from here.
+export { DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, type TransferOptions } from '../plan/transfer-options.js';
+export type { BackupRequest, BackupRunPlan } from '../plan/backup-run-plan.js';
 
 export interface BackupDeps {
   zfs: Zfs;
@@ -114,50 +74,36 @@ async function endUpload(upload: MultipartUpload, recorder: ProgressRecorder | u
 }
 
 /**
- * Backs one snapshot up: `zfs send` -> parts -> multipart upload -> manifest (written last, the commit
- * marker). On any failure the upload is aborted, zfs send is killed and reaped, and no manifest is
- * written, so a backup that did not finish is never listed.
+ * Backs one snapshot up: plans it (makeBackupRunPlan), then runs the plan. For callers that do not
+ * need the plan before the run; the agent makes it first to reserve memory from it.
  */
 export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunOptions = {}): Promise<Manifest> {
+  return runBackupPlan(await makeBackupRunPlan(req, deps, opts.signal), deps, opts);
+}
+
+/**
+ * Runs a backup plan: `zfs send` -> parts -> multipart upload -> manifest (written last, the commit
+ * marker). On any failure the upload is aborted, zfs send is killed and reaped, and no manifest is
+ * written, so a backup that did not finish is never listed. Nothing is planned again here: names,
+ * existence, estimate, guids and the part layout come from the plan.
+ */
+export async function runBackupPlan(plan: BackupRunPlan, deps: BackupDeps, opts: RunOptions = {}): Promise<Manifest> {
   const { zfs, store } = deps;
-  const snap = parseSnapshotShortName(req.snapshot);
-  validateBackupName(req.backup);
-  if (req.schedule) validateBackupName(req.schedule, 'schedule name');
-  let prevName = req.previousSnapshot ?? '';
-  if (req.disableIncrementalBackups && prevName !== '') {
-    deps.log.info({ previousSnapshot: prevName }, 'disableIncrementalBackups is set: sending a full stream, ignoring the previous snapshot');
-    prevName = '';
-  }
-  const prev = prevName === '' ? undefined : parseSnapshotShortName(prevName);
-  if (prev === snap) throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `previous snapshot and snapshot are both ${snap}`);
-  const dataKey = dataKeyFor(req.layout, req.backup, req.volume);
-  const manifestKey = manifestKeyFor(dataKey);
-  const log = deps.log.child({ backup: req.backup, volume: req.volume, dataset: req.dataset, snapshot: snap, previousSnapshot: prev ?? '' });
+  const { dataKey, manifestKey, snapshot: snap, sendArgs, snapshotGuid: snapGuid, previousSnapshotGuid: prevGuid, concurrency } = plan;
+  const prev = plan.previousSnapshot;
+  const partPlan = plan.parts;
+  const log = deps.log.child({ backup: plan.backup, volume: plan.volume, dataset: plan.dataset, snapshot: snap, previousSnapshot: prev ?? '' });
 
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(opts.signal!.reason);
   if (opts.signal?.aborted) throw abortedError(opts.signal);
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const signal = controller.signal;
-  const meter = new ProgressMeter({
-    controller,
-    onProgress: opts.onProgress,
-    stallTimeoutMs: req.transfer?.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
-  });
+  const meter = new ProgressMeter({ controller, onProgress: opts.onProgress, stallTimeoutMs: plan.stallTimeoutMs });
 
   try {
-    zfs.checkAllowed(req.dataset);
-    if (!(await zfs.exists(req.dataset, snap, signal))) {
-      throw new SnapstreamError(ErrorCode.NOT_FOUND, `snapshot ${req.dataset}@${snap} does not exist; create it first (zfs snapshot)`);
-    }
-    if (prev && !(await zfs.exists(req.dataset, prev, signal))) {
-      throw new SnapstreamError(
-        ErrorCode.BASE_MISSING,
-        `incremental base ${req.dataset}@${prev} does not exist; send a full backup instead (omit the previous snapshot or set disableIncrementalBackups)`,
-      );
-    }
     if (await store.head(manifestKey, { signal })) {
-      const done = req.acceptCommitted ? await committedSame(store, manifestKey, zfs, req.dataset, snap, prev, signal) : undefined;
+      const done = plan.acceptCommitted ? await committedSame(store, plan, signal) : undefined;
       if (done) {
         log.info({ dataKey }, 'this backup was already committed (a retry after the agent restarted); returning it');
         // A crash right after the manifest write can leave the progress record: garbage now.
@@ -168,28 +114,22 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       }
       throw new SnapstreamError(
         ErrorCode.ALREADY_EXISTS,
-        `backup ${req.backup} of volume ${req.volume} already exists in ${store.describe()}; pick another backup name or delete it first`,
+        `backup ${plan.backup} of volume ${plan.volume} already exists in ${store.describe()}; pick another backup name or delete it first`,
       );
     }
-    const [estimate, snapGuid, prevGuid, hasher] = await Promise.all([
-      zfs.estimateSendSize(req.dataset, snap, prev, signal),
-      zfs.guid(req.dataset, snap, signal),
-      prev ? zfs.guid(req.dataset, prev, signal) : Promise.resolve(''),
-      deps.hasher ?? loadHasher(),
-    ]);
-    if (req.dedup) {
+    const hasher = await (deps.hasher ?? loadHasher());
+    if (plan.dedup) {
       const r = await dedupBackup({
-        zfs, store, layout: req.layout, keys: deps.keys, hasher, dataset: req.dataset, snap, prev, snapGuid, prevGuid, dataKey, manifestKey,
-        backup: req.backup, schedule: req.schedule ?? '', volume: req.volume, previousBackup: req.previousBackup ?? '', node: req.node,
-        concurrency: req.transfer?.concurrency ?? DEFAULT_CONCURRENCY, rateLimitBytesPerSec: req.transfer?.rateLimitBytesPerSec, meter, signal, log,
+        zfs, store, layout: plan.layout, keys: deps.keys, hasher, dataset: plan.dataset, snap, prev, snapGuid, prevGuid, dataKey, manifestKey,
+        backup: plan.backup, schedule: plan.schedule, volume: plan.volume, previousBackup: plan.previousBackup, node: plan.node,
+        concurrency, rateLimitBytesPerSec: plan.rateLimitBytesPerSec, meter, signal, log,
       });
       if ('manifest' in r) return r.manifest;
     }
-    const plan = planParts({ limits: store.limits, estimatedBytes: estimate?.bytes, partSize: req.transfer?.partSize });
-    const concurrency = req.transfer?.concurrency ?? DEFAULT_CONCURRENCY;
+    const estimate = plan.estimate;
     meter.estimatedBytes = estimate?.bytes;
     log.info(
-      { dataKey, estimate, initialPartSize: plan.initialPartSize, concurrency, memoryBoundBytes: (concurrency + 1) * plan.initialPartSize, to: store.describe() },
+      { dataKey, estimate, initialPartSize: partPlan.initialPartSize, concurrency, memoryBoundBytes: plan.memoryBytes, to: store.describe() },
       prev ? 'incremental backup starting' : 'full backup starting',
     );
     const startedAt = new Date();
@@ -197,8 +137,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
     // Signed or encrypted backups are not resumed (yet): their digests and sealed parts are made in
     // order by the keying wrapper, which a skipped prefix would break.
     const resumable = !deps.keys?.signer && !deps.keys?.master;
-    const sendArgs = zfs.sendArgs(req.dataset, snap, prev);
-    const identity: StreamIdentity = { dataKey, snapshotGuid: snapGuid, previousSnapshotGuid: prevGuid, sendArgs, partPlan: plan };
+    const identity: StreamIdentity = { dataKey, snapshotGuid: snapGuid, previousSnapshotGuid: prevGuid, sendArgs, partPlan };
     const opened = await openUpload(store, identity, log, signal, resumable);
     const restartReason = opts.restartReason ?? opened.restartReason;
     const { resume } = opened;
@@ -207,16 +146,16 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       ? new ProgressRecorder({
           store,
           upload: opened.upload,
-          plan,
+          plan: partPlan,
           initial: resume ? opened.record!.parts.filter((p) => resume.stored.has(p.n)) : [],
-          base: { dataKey, snapshotGuid: snapGuid, previousSnapshotGuid: prevGuid, sendArgs, partPlan: plan, startedAt: opened.record?.startedAt ?? startedAt.toISOString() },
+          base: { dataKey, snapshotGuid: snapGuid, previousSnapshotGuid: prevGuid, sendArgs, partPlan, startedAt: opened.record?.startedAt ?? startedAt.toISOString() },
           log,
           signal,
         })
       : undefined;
     if (!recorder) log.info({ to: store.describe(), keyed: !resumable }, 'this backup cannot be resumed (store or keys); an interrupted one starts again from byte 0');
     const pipe = await openSocketPipe(log);
-    const proc = zfs.send(req.dataset, snap, prev, signal, pipe?.childEnd);
+    const proc = zfs.send(plan.dataset, snap, prev, signal, pipe?.childEnd);
     // The child has its own copy now; ours must go, or the reading end never sees EOF.
     pipe?.childEnd.destroy();
     meter.setPhase('transfer');
@@ -226,13 +165,13 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       const result = await uploadStream(pipe ?? proc.stdout, {
         upload,
         limits: store.limits,
-        plan,
+        plan: partPlan,
         concurrency,
         hasher: keying.hasher,
         meter,
         signal,
         log,
-        rateLimitBytesPerSec: req.transfer?.rateLimitBytesPerSec,
+        rateLimitBytesPerSec: plan.rateLimitBytesPerSec,
         ...(resume ? { alreadyStored: (part: ManifestPart) => alreadyStored(resume, part) } : {}),
         ...(recorder ? { onStored: (part: ManifestPart) => recorder.stored(part) } : {}),
       });
@@ -246,7 +185,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       // over from this node while it was cut off). Its backup stands; completing ours would replace
       // the object under that manifest. (A window of one round trip remains; see docs/cluster.md.)
       if (await store.head(manifestKey, { signal })) {
-        throw new SnapstreamError(ErrorCode.ALREADY_EXISTS, `backup ${req.backup} of volume ${req.volume} was committed meanwhile by another writer; this upload is discarded`);
+        throw new SnapstreamError(ErrorCode.ALREADY_EXISTS, `backup ${plan.backup} of volume ${plan.volume} was committed meanwhile by another writer; this upload is discarded`);
       }
       const done = keying.finish(result);
       const info = await upload.complete({ signal, partCount: result.parts.length, size: done.storedSize });
@@ -256,15 +195,15 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
       const manifest: Manifest = {
         format: MANIFEST_FORMAT,
         version: keying.version,
-        backup: req.backup,
-        schedule: req.schedule ?? '',
-        volume: req.volume,
-        dataset: req.dataset,
+        backup: plan.backup,
+        schedule: plan.schedule,
+        volume: plan.volume,
+        dataset: plan.dataset,
         snapshot: snap,
         snapshotGuid: snapGuid,
         previousSnapshot: prev ?? '',
         previousSnapshotGuid: prevGuid,
-        previousBackup: prev ? (req.previousBackup ?? '') : '',
+        previousBackup: plan.previousBackup,
         dataKey,
         size: result.size,
         hash: keying.hash,
@@ -275,7 +214,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
         finishedAt: new Date().toISOString(),
         agent: { name: 'snapstream', version: VERSION },
         sendArgs,
-        ...(req.node ? { node: req.node } : {}),
+        ...(plan.node ? { node: plan.node } : {}),
       };
       await store.put(manifestKey, keying.serialize(manifest), { signal, contentType: 'application/json' });
       meter.setPhase('done');
@@ -296,7 +235,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
         log.warn({ part: e.part, reason: e.message }, 'resume abandoned: the stream differs from the interrupted one; starting again from byte 0');
         meter.stop();
         opts.signal?.removeEventListener('abort', onOuterAbort);
-        return runBackup(req, deps, { ...opts, restartReason: e.message });
+        return runBackupPlan(plan, deps, { ...opts, restartReason: e.message });
       }
       throw e;
     } finally {
@@ -313,19 +252,10 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
   }
 }
 
-/** The committed manifest at `key` when it is of this very stream, else undefined. */
-async function committedSame(
-  store: ObjectStore,
-  key: string,
-  zfs: Zfs,
-  ds: DatasetName,
-  snap: SnapshotShortName,
-  prev: SnapshotShortName | undefined,
-  signal: AbortSignal,
-): Promise<Manifest | undefined> {
-  const m = parseManifest(await readSmallObject(store, key, MANIFEST_MAX_BYTES, signal), `${store.describe()}/${key}`);
-  const [guid, prevGuid] = await Promise.all([zfs.guid(ds, snap, signal), prev ? zfs.guid(ds, prev, signal) : Promise.resolve('')]);
-  const same = m.snapshotGuid === guid && m.previousSnapshotGuid === prevGuid && m.sendArgs.join('\0') === zfs.sendArgs(ds, snap, prev).join('\0');
+/** The committed manifest of this plan's backup when it is of this very stream, else undefined. */
+async function committedSame(store: ObjectStore, plan: BackupRunPlan, signal: AbortSignal): Promise<Manifest | undefined> {
+  const m = parseManifest(await readSmallObject(store, plan.manifestKey, MANIFEST_MAX_BYTES, signal), `${store.describe()}/${plan.manifestKey}`);
+  const same = m.snapshotGuid === plan.snapshotGuid && m.previousSnapshotGuid === plan.previousSnapshotGuid && m.sendArgs.join('\0') === plan.sendArgs.join('\0');
   return same ? m : undefined;
 }
 

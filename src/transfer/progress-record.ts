@@ -1,5 +1,6 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import type { PartPlan } from './part-plan.js';
+import type { PartPlan } from '../plan/part-plan.js';
+import { parseJsonObject } from '../model/parse-json-object.js';
 
 /**
  * A backup's progress record: a small JSON object next to the data object, rewritten as parts are
@@ -66,16 +67,7 @@ export function parseProgress(bytes: Buffer, where: string): ProgressRecord {
   const bad = (why: string): never => {
     throw new SnapstreamError(ErrorCode.MANIFEST_INVALID, `progress record ${where} is invalid: ${why}`);
   };
-  if (bytes.length > PROGRESS_MAX_BYTES) bad(`it is ${bytes.length} bytes, more than ${PROGRESS_MAX_BYTES}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(bytes.toString('utf8'));
-  } catch (e) {
-    return bad(`not JSON (${(e as Error).message})`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('not a JSON object');
-  const o = raw as Record<string, unknown>;
-  if (o.format !== PROGRESS_FORMAT) bad(`"format" is ${JSON.stringify(o.format)}, expected "${PROGRESS_FORMAT}"`);
+  const o = parseJsonObject(bytes, PROGRESS_MAX_BYTES, PROGRESS_FORMAT, bad);
   if (o.version !== PROGRESS_VERSION) bad(`"version" is ${JSON.stringify(o.version)}, expected ${PROGRESS_VERSION}`);
   const str = (v: unknown, what: string, max = 1024): string => {
     if (typeof v !== 'string' || v.length > max) return bad(`${what} must be a string of at most ${max} characters`);

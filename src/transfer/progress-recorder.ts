@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { MultipartUpload, ObjectStore } from '../store/object-store.js';
 import type { ManifestPart } from '../model/manifest.js';
-import { type PartPlan, partSizeFor } from './part-plan.js';
+import { type PartPlan, partSizeFor } from '../plan/part-plan.js';
 import { PROGRESS_FORMAT, PROGRESS_VERSION, type ProgressRecord, type RecordedPart, progressKeyFor, serializeProgress } from './progress-record.js';
 
 /**

@@ -1,4 +1,5 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
+import { StallWatchdog } from '../util/stall-watchdog.js';
 
 export type Phase = 'init' | 'transfer' | 'commit' | 'done';
 
@@ -38,38 +39,34 @@ export class ProgressMeter {
   estimatedBytes: number | undefined;
   private started = Date.now();
   private lastEmit = 0;
-  private lastMove = Date.now();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly watchdog: StallWatchdog;
 
   constructor(private readonly opts: MeterOptions) {
-    const stall = opts.stallTimeoutMs ?? 0;
-    if (stall > 0) {
-      this.timer = setInterval(() => {
-        if (Date.now() - this.lastMove > stall) {
-          opts.controller.abort(
-            new SnapstreamError(ErrorCode.STALLED, `no progress for ${Math.round(stall / 1000)} s (phase ${this.phase}, ${this.bytes} bytes moved); the store or zfs is not responding`, { retryable: true }),
-          );
-        }
-      }, Math.min(1000, stall)).unref();
-    }
+    this.watchdog = new StallWatchdog({
+      timeoutMs: opts.stallTimeoutMs ?? 0,
+      onStall: (idle) =>
+        opts.controller.abort(
+          new SnapstreamError(ErrorCode.STALLED, `no progress for ${Math.round(idle / 1000)} s (phase ${this.phase}, ${this.bytes} bytes moved); the store or zfs is not responding`, { retryable: true }),
+        ),
+    });
   }
 
   setPhase(phase: Phase): void {
     this.phase = phase;
     if (phase === 'transfer') this.started = Date.now();
-    this.lastMove = Date.now();
+    this.watchdog.touch();
     this.emit(true);
   }
 
   add(n: number): void {
     this.bytes += n;
-    this.lastMove = Date.now();
+    this.watchdog.touch();
     this.emit(false);
   }
 
   /** Marks liveness without bytes (e.g. a part finished uploading). */
   touch(): void {
-    this.lastMove = Date.now();
+    this.watchdog.touch();
   }
 
   snapshot(): Progress {
@@ -97,6 +94,6 @@ export class ProgressMeter {
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.watchdog.stop();
   }
 }

@@ -1,59 +1,29 @@
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError, abortedError, toSnapstreamError } from '../errors.js';
-import { planRestore } from '../plan/restore-plan.js';
+import type { RestoreRequest, RestoreRunPlan } from '../plan/restore-run-plan.js';
+import { makeRestoreRunPlan } from './make-restore-run-plan.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { type DatasetName, parseSnapshotShortName } from '../zfs/names.js';
 import { inFlight } from '../recovery/in-flight.js';
-import { RESTORE_PROPERTY, RESTORE_STATE_PROPERTY, classifyName, restoreIdFor, stagingNameFor } from '../recovery/restore-markers.js';
+import { RESTORE_PROPERTY, RESTORE_STATE_PROPERTY, classifyName, restoreIdFor, stagingNameFor } from '../model/restore-markers.js';
 import { continueFrom } from '../recovery/restore-continuation.js';
 import { clearRestoreMarkers, swapIn } from '../recovery/safe-swap.js';
 import type { Zfs } from '../zfs/zfs.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, type RunOptions, type TransferOptions } from './backup.js';
-import { listBackups, readManifest } from './catalog.js';
+import type { RunOptions } from './backup.js';
 import { downloadVerified } from './download-stream.js';
-import { type Layout, dataKeyFor } from '../model/layout.js';
-import { type Manifest, isIncremental, storedSizeOf } from '../model/manifest.js';
+import { dataKeyFor } from '../model/layout.js';
+import { type Manifest, isIncremental } from '../model/manifest.js';
 import { ProgressMeter } from './progress.js';
 import type { Keyring } from '../keys/keyring.js';
-import { requireAuthenticated, requireAuthenticatedLegacy } from '../keys/manifest-auth.js';
 import { type ReadKeying, readKeying } from '../keys/read-keying.js';
 import { type RecvPin, mountIfPinned, recvPinFor } from './recv-pin.js';
 import { GuardedRecv } from './guarded-recv.js';
 import { expectationsFor } from './stream-guard.js';
+import { checkStoredObject } from './read-verified.js';
 
-export interface RestoreRequest {
-  backup: string;
-  volume: string;
-  layout: Layout;
-  target: DatasetName;
-  /** Replay the chain base..backup (the seed's restoreAllIncrementalSnapshots). */
-  restoreAllIncrementalSnapshots?: boolean;
-  /** Restore an object that has no manifest (stock plugin); it cannot be verified. */
-  allowUnverified?: boolean;
-  /** With trusted keys configured, restore a backup that is not signed by one of them anyway. */
-  allowUnauthenticated?: boolean;
-  /** Receive a full stream over an existing target (zfs recv -F). */
-  force?: boolean;
-  /**
-   * Accept compound (`zfs send -p`/`-R`) streams, whose properties (mountpoint, setuid, ...) zfs
-   * recv applies. Off by default: such a stream is refused with STREAM_REFUSED before receiving.
-   */
-  allowStreamProperties?: boolean;
-  /** Sets io.openebs:targetip on the restored dataset (the seed's autoSetTargetIP). */
-  targetIp?: string;
-  transfer?: TransferOptions;
-  /**
-   * Identifies this restore request (same request, same id). Marks the datasets it creates
-   * (io.snapstream:restore) until it has finished, so a retry after a crash continues what the
-   * crashed attempt left. Default: derived from backup, volume and target.
-   */
-  restoreId?: string;
-  /**
-   * Replace (or continue) what a failed restore left in `target`, even one of another request:
-   * only a dataset carrying snapstream's restore marker, never an arbitrary one (that needs force).
-   */
-  replacePartial?: boolean;
-}
+// Re-exported: callers have always imported the request type from here.
+export type { RestoreRequest, RestoreRunPlan } from '../plan/restore-run-plan.js';
+export { isIpAddress } from '../plan/restore-run-plan.js';
 
 export interface RestoreResult {
   target: DatasetName;
@@ -75,25 +45,29 @@ export interface RestoreDeps {
 
 export const TARGET_IP_PROPERTY = 'io.openebs:targetip';
 
-/**
- * Restores a backup (or its chain) into `target` with `zfs recv`, streaming verified parts with no
- * spool. Everything that can be checked before receiving is checked first (manifests, chain links,
- * object sizes, base snapshot on the target). If receiving fails, the receive is killed and a target
- * this restore created is destroyed, so no half-received dataset is left behind.
- */
+/** Restores a backup (or its chain): plans it (makeRestoreRunPlan), then runs the plan. */
 export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: RunOptions = {}): Promise<RestoreResult> {
+  return runRestorePlan(await makeRestoreRunPlan(req, deps, opts.signal), deps, opts);
+}
+
+/**
+ * Runs a restore plan into its target with `zfs recv`, streaming verified parts with no spool. The
+ * plan has read, resolved and authenticated the manifests; what is checked here before receiving is
+ * what depends on the target and the objects now (object sizes, base snapshot on the target, a crashed
+ * attempt's links). If receiving fails, the receive is killed and a target this restore created is
+ * destroyed, so no half-received dataset is left behind.
+ */
+export async function runRestorePlan(restorePlan: RestoreRunPlan, deps: RestoreDeps, opts: RunOptions = {}): Promise<RestoreResult> {
   const { zfs, store } = deps;
+  const req = restorePlan.request;
+  const plan = restorePlan.source;
   const log = deps.log.child({ restore: req.backup, volume: req.volume, target: req.target });
-  zfs.checkAllowed(req.target);
-  if (req.targetIp && !isIpAddress(req.targetIp)) {
-    throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, `target IP ${JSON.stringify(req.targetIp)} is not an IPv4 or IPv6 address`);
-  }
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(opts.signal!.reason);
   if (opts.signal?.aborted) throw abortedError(opts.signal);
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const signal = controller.signal;
-  const meter = new ProgressMeter({ controller, onProgress: opts.onProgress, stallTimeoutMs: req.transfer?.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS });
+  const meter = new ProgressMeter({ controller, onProgress: opts.onProgress, stallTimeoutMs: restorePlan.stallTimeoutMs });
   // What to destroy if the restore fails: the target when this restore creates it, or the staging
   // dataset of a forced restore. Never a dataset that existed before.
   let discardOnFailure: DatasetName | undefined;
@@ -102,10 +76,6 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
   const releases = [inFlight.claim('dataset', req.target)];
   try {
     let existed = await zfs.exists(req.target, undefined, signal);
-    const plan = await planFor(req, store, signal, log, deps.keys);
-    // Authentication and keys first: not one byte of a forged or undecryptable backup is fetched.
-    if (plan === 'legacy') requireAuthenticatedLegacy(req.backup, req.volume, deps.keys, req.allowUnauthenticated === true);
-    else requireAuthenticated(plan, deps.keys, req.allowUnauthenticated === true);
     const readers = plan === 'legacy' ? [] : await Promise.all(plan.map((m) => readKeying(m, deps.keys, true)));
     // Where a crashed attempt left off (a marked target holding the first links of the chain).
     let startAt = 0;
@@ -140,18 +110,7 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
       return { ...r, target: req.target };
     }
     // Check every object before receiving anything: a missing or short object fails now, not half-way.
-    for (const m of plan) {
-      if (m.dedup) continue; // no stream object: every segment is checked as it is fetched
-      const info = await store.head(m.dataKey, { signal });
-      if (!info) throw new SnapstreamError(ErrorCode.NOT_FOUND, `backup ${m.backup}: data object ${m.dataKey} is missing in ${store.describe()}`);
-      if (info.size !== storedSizeOf(m)) {
-        throw new SnapstreamError(
-          ErrorCode.TRUNCATED,
-          `backup ${m.backup}: data object ${m.dataKey} is ${info.size} bytes, the manifest says ${storedSizeOf(m)}`,
-          { details: { expected: storedSizeOf(m), actual: info.size } },
-        );
-      }
-    }
+    for (const m of plan) await checkStoredObject(store, m, signal);
     meter.estimatedBytes = plan.reduce((s, m) => s + m.size, 0);
     const pin = await recvPinFor(zfs, signal);
     meter.setPhase('transfer');
@@ -165,7 +124,7 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps, opts: R
       log.info({ backup: m.backup, snapshot: m.snapshot, incremental: isIncremental(m), bytes: m.size, step: `${i + 1}/${plan.length}` }, 'receiving');
       // -F on later steps and on an incremental first step: the target may have been touched since the base.
       const force = i > 0 || isIncremental(m);
-      bytes += await receiveOne(m, into, deps, { force, signal, meter, reader: readers[i]!, log, pin });
+      bytes += await receiveOne(m, into, deps, { force, signal, meter, reader: readers[i]!, log, pin, window: restorePlan.window });
       if (i === 0 && created) await zfs.setUserProperty(created, RESTORE_PROPERTY, restoreId, signal);
     }
     if (staging) {
@@ -251,30 +210,6 @@ async function continuation(req: RestoreRequest, restoreId: string, plan: Manife
   return 'replace';
 }
 
-async function planFor(req: RestoreRequest, store: ObjectStore, signal: AbortSignal, log: Logger, keys?: Keyring): Promise<Manifest[] | 'legacy'> {
-  if (req.restoreAllIncrementalSnapshots) {
-    const cat = await listBackups(store, req.layout, { volume: req.volume, signal, log, keys });
-    return planRestore(cat.backups, { backup: req.backup, volume: req.volume }, true);
-  }
-  try {
-    return [await readManifest(store, req.layout, req.backup, req.volume, signal, keys)];
-  } catch (e) {
-    if (!(e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND)) throw e;
-    const dataKey = dataKeyFor(req.layout, req.backup, req.volume);
-    const legacy = await store.head(dataKey, { signal });
-    if (!legacy) throw e;
-    if (!req.allowUnverified) {
-      throw new SnapstreamError(
-        ErrorCode.NOT_FOUND,
-        `backup ${req.backup} of volume ${req.volume} has data (${dataKey}) but no snapstream manifest: it was written by another tool ` +
-          'or never committed. It cannot be verified; restore it anyway with --allow-unverified (allowUnverified).',
-        { details: { dataKey } },
-      );
-    }
-    return 'legacy';
-  }
-}
-
 async function checkTarget(req: RestoreRequest, plan: Manifest[], existed: boolean, zfs: Zfs, signal: AbortSignal): Promise<void> {
   const first = plan[0]!;
   if (!isIncremental(first)) {
@@ -315,6 +250,7 @@ function targetExists(target: DatasetName): SnapstreamError {
 
 interface ReceiveContext {
   force: boolean;
+  window: number;
   pin: RecvPin;
   signal: AbortSignal;
   meter: ProgressMeter;
@@ -334,7 +270,7 @@ async function receiveOne(m: Manifest, req: RestoreRequest, deps: RestoreDeps, c
     const { bytes } = await downloadVerified({
       store: deps.store,
       manifest: m,
-      window: req.transfer?.concurrency ?? DEFAULT_CONCURRENCY,
+      window: c.window,
       rateLimitBytesPerSec: req.transfer?.rateLimitBytesPerSec,
       hasher: c.reader.hasher,
       openPart: c.reader.openPart,
@@ -397,8 +333,4 @@ async function restoreLegacy(req: RestoreRequest, deps: RestoreDeps, signal: Abo
 async function maybeSetTargetIp(req: RestoreRequest, zfs: Zfs, signal: AbortSignal): Promise<void> {
   if (req.targetIp === undefined || req.targetIp === '') return;
   await zfs.setUserProperty(req.target, TARGET_IP_PROPERTY, req.targetIp, signal);
-}
-
-export function isIpAddress(s: string): boolean {
-  return /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(s) || (/^[0-9a-fA-F:]+$/.test(s) && s.includes(':') && s.length <= 45);
 }

@@ -1,7 +1,7 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { StoredPart } from '../store/object-store.js';
 import type { ManifestPart } from '../model/manifest.js';
-import { type PartPlan, partSizeFor } from './part-plan.js';
+import { type PartPlan, partSizeFor } from '../plan/part-plan.js';
 import type { ProgressRecord, RecordedPart } from './progress-record.js';
 
 /**

@@ -6,7 +6,7 @@ import type { MultipartUpload, StoreLimits } from '../store/object-store.js';
 import { BufferPool } from './buffer-pool.js';
 import type { HasherFactory } from '../model/hasher.js';
 import type { ManifestPart } from '../model/manifest.js';
-import { type PartPlan, partSizeFor } from './part-plan.js';
+import { type PartPlan, partSizeFor } from '../plan/part-plan.js';
 import type { ProgressMeter } from './progress.js';
 import { DEFAULT_RETRY, withRetry } from './retry.js';
 import { throttle } from './throttle.js';

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AgentClient } from '../controller/agent-client.js';
-import { ErrorCode, SnapstreamError, isSnapstreamError, toSnapstreamError } from '../errors.js';
+import { backupThroughAgent } from '../controller/backup-through-agent.js';
+import { ErrorCode, toSnapstreamError } from '../errors.js';
 import { planCleanup } from '../plan/cleanup-plan.js';
 import type { Manifest } from '../model/manifest.js';
 
@@ -44,24 +45,12 @@ export async function runAdhocBackup(
     return { bytes: committed.size };
   }
   try {
-    try {
-      await agent.createSnapshot(dataset, backup, signal);
-    } catch (e) {
-      if (!isSnapstreamError(e, ErrorCode.ALREADY_EXISTS)) throw e;
-    }
     // backupName = snapName tells the agent there is no schedule (the manifest's schedule is "").
-    const started = await agent.startBackup(
+    const outcome = await backupThroughAgent(
+      agent,
       { schedule: backup, snapName: backup, prevSnapName: '', volume, dataset, disableIncrementalBackups: true, location: input.location },
-      signal,
+      { ...(signal ? { signal } : {}), createSnapshot: true },
     );
-    const outcome = await agent.watchJob(started.jobId, signal);
-    if (outcome.phase !== 'done') {
-      const err = outcome.error;
-      throw new SnapstreamError((err?.code as ErrorCode) ?? ErrorCode.INTERNAL, err?.message ?? `backup job ${outcome.jobId} ended ${outcome.phase}`, {
-        retryable: outcome.phase === 'failed' && (err?.retryable ?? false),
-        details: { jobId: outcome.jobId },
-      });
-    }
     log.info({ jobId: outcome.jobId, bytes: outcome.backup?.sizeBytes }, 'ad-hoc full backup committed');
     await cleanup(true);
     return { bytes: outcome.backup?.sizeBytes ?? 0 };

@@ -1,17 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError, toSnapstreamError } from '../../errors.js';
+import { StallWatchdog } from '../../util/stall-watchdog.js';
 import { decideAdmission, fitsNow } from './admission.js';
-import { redactText } from '../../redact.js';
-import {
-  type JobError,
-  type JobKind,
-  type JobPhase,
-  type JobProgress,
-  type JobSpec,
-  type JobState,
-  isTerminal,
-} from './job-types.js';
+import { failedPhaseOf, toJobError } from './job-error.js';
+import { type JobListener, type JobRecord, copyState, emitState, newJobRecord } from './job-record.js';
+import { JobTable } from './job-table.js';
+import { type JobError, type JobKind, type JobPhase, type JobProgress, type JobSpec, type JobState, isTerminal } from './job-types.js';
+
+export type { JobListener } from './job-record.js';
 
 export interface JobManagerOptions {
   maxConcurrentJobs: number;
@@ -20,7 +16,10 @@ export interface JobManagerOptions {
   maxQueuedJobs: number;
   /** How long finished jobs stay queryable (and joinable by their idempotency key). */
   retentionMs: number;
-  /** Abort a running job when its progress has not changed for this long. */
+  /**
+   * Abort a running job when its progress has not changed for this long, unless its spec says its
+   * pipeline watches itself (stallTimeoutMs 0): one watchdog per job, never two.
+   */
   stallTimeoutMs: number;
   log: Logger;
   hooks?: JobHooks;
@@ -32,49 +31,21 @@ export interface JobManagerOptions {
 export interface JobHooks {
   started?(kind: JobKind): void;
   finished?(kind: JobKind, phase: JobPhase, code: string | undefined, seconds: number): void;
+  /** A job ended STALLED (its own watchdog or its pipeline's). */
   stalled?(kind: JobKind): void;
   progress?(kind: JobKind, deltaBytes: number): void;
   gauges?(g: { running: number; queued: number; reservedBytes: number }): void;
 }
-
-export type JobListener = (state: JobState) => void;
-
-interface JobRecord {
-  state: JobState;
-  spec: JobSpec;
-  fingerprint: string;
-  controller: AbortController;
-  listeners: Set<JobListener>;
-  lastProgressAt: number;
-  stallTimer?: NodeJS.Timeout;
-  done: Promise<void>;
-  resolveDone: () => void;
-  log: Logger;
-}
-
-/** Codes that mean "this request cannot succeed as given": the job ends Invalid, not Failed. */
-const INVALID_CODES: ReadonlySet<string> = new Set([
-  ErrorCode.INVALID_ARGUMENT,
-  ErrorCode.INVALID_NAME,
-  ErrorCode.INVALID_LOCATION,
-  ErrorCode.PERMISSION_DENIED,
-  ErrorCode.NOT_FOUND,
-  ErrorCode.BASE_MISSING,
-  ErrorCode.STREAM_REFUSED,
-]);
 
 /**
  * Runs backup/restore/verify jobs on one node within fixed limits: at most N at once, together
  * within a memory budget (each job reserves its worst case before it starts), a bounded FIFO queue
  * beyond that, and RESOURCE_EXHAUSTED past the queue, so load can slow the node but never OOM it.
  *
- * Idempotency: the operator retries requests, so a submit whose key matches a queued, running or
- * successfully finished job returns that job instead of uploading twice. A failed job does not
- * absorb retries (a retry is exactly how a transient failure is recovered).
+ * Idempotency (a submit whose key matches a live or successful job joins it) is job-table.ts.
  */
 export class JobManager {
-  private readonly jobs = new Map<string, JobRecord>();
-  private readonly byKey = new Map<string, JobRecord>();
+  private readonly jobs: JobTable;
   private readonly queue: JobRecord[] = [];
   private readonly running = new Set<JobRecord>();
   private reservedBytes = 0;
@@ -84,7 +55,8 @@ export class JobManager {
 
   constructor(private readonly opts: JobManagerOptions) {
     this.now = opts.now ?? Date.now;
-    this.pruneTimer = setInterval(() => this.prune(), Math.max(1000, Math.min(opts.retentionMs, 60_000)));
+    this.jobs = new JobTable(opts.retentionMs, this.now);
+    this.pruneTimer = setInterval(() => this.jobs.prune(), Math.max(1000, Math.min(opts.retentionMs, 60_000)));
     this.pruneTimer.unref();
   }
 
@@ -102,18 +74,8 @@ export class JobManager {
         retryable: true,
       });
     }
-    this.prune();
-    const existing = this.byKey.get(spec.key);
-    if (existing && existing.fingerprint !== spec.fingerprint) {
-      throw new SnapstreamError(
-        ErrorCode.ALREADY_EXISTS,
-        `idempotency key ${spec.key} belongs to job ${existing.state.id} for a different request; use a new key`,
-        { details: { jobId: existing.state.id } },
-      );
-    }
-    if (existing && existing.state.phase !== 'Failed' && existing.state.phase !== 'Invalid') {
-      return { job: snapshot(existing.state), joined: true };
-    }
+    const existing = this.jobs.joinable(spec.key, spec.fingerprint);
+    if (existing) return { job: copyState(existing.state), joined: true };
 
     const admission = decideAdmission(this.admissionState(), spec.memoryBytes);
     if (admission.action === 'refuse') {
@@ -129,16 +91,15 @@ export class JobManager {
       );
     }
 
-    const rec = this.createRecord(spec);
-    this.jobs.set(rec.state.id, rec);
-    this.byKey.set(spec.key, rec);
+    const rec = newJobRecord(spec, this.now(), this.opts.log);
+    this.jobs.add(rec);
     if (admission.action === 'start') this.start(rec);
     else {
       this.queue.push(rec);
       rec.log.info({ queued: this.queue.length }, 'job queued');
       this.publishGauges();
     }
-    return { job: snapshot(rec.state), joined: false };
+    return { job: copyState(rec.state), joined: false };
   }
 
   /**
@@ -146,27 +107,18 @@ export class JobManager {
    * retry). Throws ALREADY_EXISTS when the key belongs to a different request.
    */
   lookup(key: string, fingerprint: string): JobState | undefined {
-    this.prune();
-    const existing = this.byKey.get(key);
-    if (!existing) return undefined;
-    if (existing.fingerprint !== fingerprint) {
-      throw new SnapstreamError(
-        ErrorCode.ALREADY_EXISTS,
-        `idempotency key ${key} belongs to job ${existing.state.id} for a different request; use a new key`,
-        { details: { jobId: existing.state.id } },
-      );
-    }
-    return existing.state.phase === 'Failed' || existing.state.phase === 'Invalid' ? undefined : snapshot(existing.state);
+    const existing = this.jobs.joinable(key, fingerprint);
+    return existing && copyState(existing.state);
   }
 
   get(id: string): JobState | undefined {
     const rec = this.jobs.get(id);
-    return rec && snapshot(rec.state);
+    return rec && copyState(rec.state);
   }
 
   list(): JobState[] {
-    this.prune();
-    return [...this.jobs.values()].map((r) => snapshot(r.state));
+    this.jobs.prune();
+    return this.jobs.all().map((r) => copyState(r.state));
   }
 
   /** Cancels a job; cancelling a finished job is a no-op. Resolves once the job has ended. */
@@ -174,7 +126,7 @@ export class JobManager {
     const rec = this.mustGet(id);
     this.abortRecord(rec, new SnapstreamError(ErrorCode.ABORTED, why));
     await rec.done;
-    return snapshot(rec.state);
+    return copyState(rec.state);
   }
 
   /** Calls `listener` on every change until unsubscribed; terminal jobs never change again. */
@@ -188,7 +140,7 @@ export class JobManager {
   async wait(id: string): Promise<JobState> {
     const rec = this.mustGet(id);
     await rec.done;
-    return snapshot(rec.state);
+    return copyState(rec.state);
   }
 
   /**
@@ -198,7 +150,7 @@ export class JobManager {
   async shutdown(graceMs: number): Promise<boolean> {
     this.accepting = false;
     clearInterval(this.pruneTimer);
-    const live = [...this.jobs.values()].filter((r) => !isTerminal(r.state.phase));
+    const live = this.jobs.all().filter((r) => !isTerminal(r.state.phase));
     for (const rec of live) {
       this.abortRecord(rec, new SnapstreamError(ErrorCode.UNAVAILABLE, 'the agent shut down during the job; retry it', { retryable: true }));
     }
@@ -230,58 +182,30 @@ export class JobManager {
     };
   }
 
-  private createRecord(spec: JobSpec): JobRecord {
-    const id = randomUUID();
-    let resolveDone!: () => void;
-    const done = new Promise<void>((r) => (resolveDone = r));
-    return {
-      state: {
-        id,
-        kind: spec.kind,
-        key: spec.key,
-        description: spec.description,
-        phase: 'Pending',
-        progress: { stage: 'init', bytes: 0, part: 0, bytesPerSec: 0 },
-        createdAt: new Date(this.now()),
-        memoryBytes: spec.memoryBytes,
-      },
-      spec,
-      fingerprint: spec.fingerprint,
-      controller: new AbortController(),
-      listeners: new Set(),
-      lastProgressAt: this.now(),
-      done,
-      resolveDone,
-      log: this.opts.log.child({ jobId: id, kind: spec.kind }),
-    };
-  }
-
   private start(rec: JobRecord): void {
     this.running.add(rec);
     this.reservedBytes += rec.state.memoryBytes;
     rec.state.phase = 'Init';
     rec.state.startedAt = new Date(this.now());
-    rec.lastProgressAt = this.now();
     this.opts.hooks?.started?.(rec.state.kind);
     this.publishGauges();
     rec.log.info({ description: rec.state.description, memoryBytes: rec.state.memoryBytes }, 'job started');
-    this.emit(rec);
+    emitState(rec);
 
     const stallMs = rec.spec.stallTimeoutMs ?? this.opts.stallTimeoutMs;
     if (stallMs > 0) {
-      rec.stallTimer = setInterval(() => {
-        const idle = this.now() - rec.lastProgressAt;
-        if (idle >= stallMs) {
-          this.opts.hooks?.stalled?.(rec.state.kind);
+      rec.watchdog = new StallWatchdog({
+        timeoutMs: stallMs,
+        now: this.now,
+        onStall: (idle) => {
           rec.log.warn({ idleMs: idle }, 'job stalled');
           this.abortRecord(
             rec,
             new SnapstreamError(ErrorCode.STALLED, `no progress for ${Math.round(idle / 1000)} s (stall timeout ${Math.round(stallMs / 1000)} s); ` +
               'check the object store and the pool, then retry', { retryable: true }),
           );
-        }
-      }, Math.max(50, Math.min(1000, stallMs / 4)));
-      rec.stallTimer.unref();
+        },
+      });
     }
 
     const ctx = {
@@ -301,11 +225,11 @@ export class JobManager {
   private onProgress(rec: JobRecord, p: JobProgress): void {
     if (isTerminal(rec.state.phase)) return;
     const prev = rec.state.progress;
-    if (p.bytes !== prev.bytes || p.stage !== prev.stage || p.part !== prev.part) rec.lastProgressAt = this.now();
+    if (p.bytes !== prev.bytes || p.stage !== prev.stage || p.part !== prev.part) rec.watchdog?.touch();
     if (p.bytes > prev.bytes) this.opts.hooks?.progress?.(rec.state.kind, p.bytes - prev.bytes);
     rec.state.progress = { ...p };
     if (p.stage === 'transfer' || p.stage === 'commit') rec.state.phase = 'InProgress';
-    this.emit(rec);
+    emitState(rec);
   }
 
   private abortRecord(rec: JobRecord, reason: SnapstreamError): void {
@@ -327,7 +251,7 @@ export class JobManager {
     if (isTerminal(rec.state.phase)) return;
     this.running.delete(rec);
     this.reservedBytes -= rec.state.memoryBytes;
-    if (rec.stallTimer) clearInterval(rec.stallTimer);
+    rec.watchdog?.stop();
     if (err === undefined && !rec.controller.signal.aborted) {
       this.finish(rec, 'Done', undefined, result);
     } else {
@@ -335,7 +259,8 @@ export class JobManager {
       // interrupted step threw.
       const reason: unknown = rec.controller.signal.aborted ? rec.controller.signal.reason : err;
       const e = toSnapstreamError(reason);
-      this.finish(rec, INVALID_CODES.has(e.code) ? 'Invalid' : 'Failed', toJobError(e), undefined);
+      if (e.code === ErrorCode.STALLED) this.opts.hooks?.stalled?.(rec.state.kind);
+      this.finish(rec, failedPhaseOf(e), toJobError(e), undefined);
     }
     this.drainQueue();
   }
@@ -351,7 +276,7 @@ export class JobManager {
     if (phase === 'Done') rec.log.info({ seconds, bytes: rec.state.progress.bytes }, 'job done');
     else rec.log.warn({ phase, code: error?.code, err: error?.message, seconds }, 'job failed');
     this.publishGauges();
-    this.emit(rec);
+    emitState(rec);
     rec.listeners.clear();
     rec.resolveDone();
   }
@@ -366,40 +291,7 @@ export class JobManager {
     this.publishGauges();
   }
 
-  private emit(rec: JobRecord): void {
-    if (rec.listeners.size === 0) return;
-    const s = snapshot(rec.state);
-    for (const l of rec.listeners) {
-      try {
-        l(s);
-      } catch (e) {
-        rec.log.warn({ err: (e as Error).message }, 'job listener threw');
-      }
-    }
-  }
-
   private publishGauges(): void {
     this.opts.hooks?.gauges?.({ running: this.running.size, queued: this.queue.length, reservedBytes: this.reservedBytes });
   }
-
-  private prune(): void {
-    const cutoff = this.now() - this.opts.retentionMs;
-    for (const [id, rec] of this.jobs) {
-      if (rec.state.finishedAt && rec.state.finishedAt.getTime() < cutoff) {
-        this.jobs.delete(id);
-        if (this.byKey.get(rec.state.key) === rec) this.byKey.delete(rec.state.key);
-      }
-    }
-  }
-}
-
-function toJobError(e: SnapstreamError): JobError {
-  const details: Record<string, string> = {};
-  for (const [k, v] of Object.entries(e.details)) details[k] = redactText(typeof v === 'string' ? v : JSON.stringify(v));
-  // Job errors are read back by any client and logged: the one redactor masks what an SDK quoted.
-  return { code: e.code, message: redactText(e.message), retryable: e.retryable, details };
-}
-
-function snapshot(s: JobState): JobState {
-  return { ...s, progress: { ...s.progress }, ...(s.error ? { error: { ...s.error, details: { ...s.error.details } } } : {}) };
 }

@@ -62,9 +62,12 @@ export interface JobSpec<R = unknown> {
   /** Identity of the request; the same key with another fingerprint is a conflict. */
   fingerprint: string;
   description: string;
-  /** Reserved from the node's memory budget while the job runs (see memoryForTransfer). */
+  /** Reserved from the node's memory budget while the job runs (the plan's bound, src/plan/memory-bound.ts). */
   memoryBytes: number;
-  /** Overrides the manager's stall timeout for this job. */
+  /**
+   * Overrides the manager's stall timeout for this job. 0 for a job whose pipeline runs its own
+   * watchdog (ProgressMeter, which also sees finished parts), so no job is watched twice.
+   */
   stallTimeoutMs?: number;
   run(ctx: JobContext): Promise<R>;
 }

@@ -170,7 +170,7 @@ describe('SNAPSTREAM_MAX_PART_SIZE', () => {
     try {
       vi.resetModules();
       const fresh = await import('../../../src/model/manifest.js');
-      const plan = await import('../../../src/transfer/part-plan.js');
+      const plan = await import('../../../src/plan/part-plan.js');
       const big = 2 * 1024 ** 3;
       const bytes = serializeManifest(manifest({ size: big, parts: [{ n: 1, offset: 0, size: big, xxh64: '0000000000000000' }] }));
       expect(fresh.parseManifest(bytes, 'k').parts[0]!.size).toBe(big);

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SocketPipe } from '../../../src/exec/socket-pipe.js';
 import { loadHasher } from '../../../src/model/hasher.js';
-import { planParts } from '../../../src/transfer/part-plan.js';
+import { planParts } from '../../../src/plan/part-plan.js';
 import { ProgressMeter } from '../../../src/transfer/progress.js';
 import { uploadStream } from '../../../src/transfer/upload-stream.js';
 import { MemoryStore } from '../../helpers/memory-store.js';

@@ -11,7 +11,7 @@ import { openManifest } from '../../../src/keys/signed-manifest.js';
 import { downloadVerified } from '../../../src/transfer/download-stream.js';
 import { loadHasher } from '../../../src/model/hasher.js';
 import { type Manifest, parseManifest, serializeManifest } from '../../../src/model/manifest.js';
-import { planParts } from '../../../src/transfer/part-plan.js';
+import { planParts } from '../../../src/plan/part-plan.js';
 import { ProgressMeter } from '../../../src/transfer/progress.js';
 import { uploadStream } from '../../../src/transfer/upload-stream.js';
 import { MemoryStore } from '../../helpers/memory-store.js';

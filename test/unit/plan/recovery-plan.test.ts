@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type MarkedDataset, planRecovery } from '../../../src/plan/recovery-plan.js';
-import { classifyName } from '../../../src/recovery/restore-markers.js';
+import { classifyName } from '../../../src/model/restore-markers.js';
 import type { DatasetName } from '../../../src/zfs/names.js';
 
 const T = 'tank/vol' as DatasetName;

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import pino from 'pino';
 import { loadHasher } from '../../../src/model/hasher.js';
-import { planParts } from '../../../src/transfer/part-plan.js';
+import { planParts } from '../../../src/plan/part-plan.js';
 import { ProgressMeter } from '../../../src/transfer/progress.js';
 import { uploadStream } from '../../../src/transfer/upload-stream.js';
 import type { MemoryStore } from '../../helpers/memory-store.js';

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { MultipartUpload } from '../../../src/store/object-store.js';
-import type { PartPlan } from '../../../src/transfer/part-plan.js';
+import type { PartPlan } from '../../../src/plan/part-plan.js';
 import { parseProgress, progressKeyFor } from '../../../src/transfer/progress-record.js';
 import { ProgressRecorder } from '../../../src/transfer/progress-recorder.js';
 import { MemoryStore } from '../../helpers/memory-store.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/errors.js';
-import type { PartPlan } from '../../../src/transfer/part-plan.js';
+import type { PartPlan } from '../../../src/plan/part-plan.js';
 import { PROGRESS_FORMAT, PROGRESS_VERSION, type ProgressRecord, parseProgress, progressKeyFor, serializeProgress } from '../../../src/transfer/progress-record.js';
 import { ResumeMismatch, alreadyStored, planResume, whyNotResumable } from '../../../src/transfer/resume-plan.js';
 import { isDataKey } from '../../../src/model/layout.js';

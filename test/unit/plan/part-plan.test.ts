@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MiB, capacityOf, partSizeFor, planParts } from '../../../src/transfer/part-plan.js';
+import { MiB, capacityOf, partSizeFor, planParts } from '../../../src/plan/part-plan.js';
 
 const S3 = { minPartSize: 5 * MiB, maxPartSize: 5 * 1024 * MiB, maxParts: 10_000, parallelParts: true };
 

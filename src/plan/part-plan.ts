@@ -63,6 +63,25 @@ export function partSizeFor(plan: PartPlan, n: number): number {
   return Math.min(plan.initialPartSize * 2 ** Math.min(doublings, 40), plan.maxPartSize);
 }
 
+/** A stream estimate can run short; memory is reserved for 25% more than estimated. */
+const ESTIMATE_HEADROOM = 1.25;
+
+/**
+ * The largest part a stream of `bytes` will use under this plan (partSizeFor, the one doubling
+ * rule). A backup reserves memory for this size, not the first part's, so a large stream cannot
+ * outgrow its reservation.
+ */
+export function largestPartFor(plan: PartPlan, bytes: number | undefined): number {
+  if (bytes === undefined || bytes <= 0) return plan.initialPartSize;
+  let remaining = bytes * ESTIMATE_HEADROOM;
+  let size = plan.initialPartSize;
+  for (let n = 1; n <= plan.maxParts && remaining > 0; n += plan.growEvery) {
+    size = partSizeFor(plan, n);
+    remaining -= size * plan.growEvery;
+  }
+  return size;
+}
+
 /** The largest stream the plan can carry. */
 export function capacityOf(plan: PartPlan): number {
   let total = 0;
