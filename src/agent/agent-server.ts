@@ -11,7 +11,7 @@ import { recoverAtStart } from '../recovery/recover-at-start.js';
 import { type AgentConfig, parseHostPort } from './agent-config.js';
 import type { AgentContext } from './agent-context.js';
 import { AgentMetrics } from './agent-metrics.js';
-import { AGENT_SERVICE_NAME, loadAgentProto } from './agent-proto.js';
+import { AGENT_SERVICE_NAME, loadAgentProto } from '../wire/agent-proto.js';
 import { agentService } from './agent-service.js';
 import { JobManager } from './jobs/job-manager.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -66,7 +66,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
   });
   // Every Agent RPC passes the client check (EKU, listed identity, role) before its handler runs.
   const policy = { clients: config.clients, allowAny: config.allowAnyClient, plaintext: config.insecurePlaintext };
-  server.addService(service, authorizeCalls(agentService(context) as never, policy, log) as grpc.UntypedServiceImplementation);
+  server.addService(service, authorizeCalls(agentService(context), policy, log));
   const health = new HealthImplementation({ '': 'SERVING', [AGENT_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   new ReflectionService(packageDefinition).addToServer(server);

@@ -1,13 +1,13 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { OwnedProcess, checkExit } from '../exec/owned-process.js';
 import { parseDatasetName } from '../zfs/names.js';
+import type { InventoryRequest__Output } from '../wire/generated/snapstream/v1/InventoryRequest.js';
+import type { InventoryResponse } from '../wire/generated/snapstream/v1/InventoryResponse.js';
 import type { AgentContext } from './agent-context.js';
 import { type InvDataset, type InvPool, isUnder, pageDatasets, parseZfsGetTypeGuid, parseZpoolList } from './inventory-plan.js';
 
-export interface InventoryMsg {
-  maxDatasets?: number;
-  pageToken?: string;
-}
+/** InventoryRequest as proto-loader decodes it (generated from agent.proto). */
+export type InventoryMsg = InventoryRequest__Output;
 
 const MAX_ZPOOL_OUTPUT = 1024 * 1024;
 
@@ -30,7 +30,7 @@ async function zpoolList(binary: string, signal: AbortSignal): Promise<string> {
  * snapshots and guids. Read-only: it runs `zpool list` and `zfs get` only. A page token is validated
  * as a dataset name before use (it only filters, but untrusted input stays typed).
  */
-export async function inventory(req: InventoryMsg, ctx: AgentContext, signal: AbortSignal): Promise<Record<string, unknown>> {
+export async function inventory(req: InventoryMsg, ctx: AgentContext, signal: AbortSignal): Promise<InventoryResponse> {
   const allowed = ctx.config.allowAnyPool ? [] : ctx.config.allowedPools;
   const pageToken = req.pageToken ? parseDatasetName(req.pageToken) : '';
   if ((req.maxDatasets ?? 0) < 0) throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, 'inventory: maxDatasets must not be negative');

@@ -11,39 +11,19 @@ import { runRestore } from '../transfer/restore.js';
 import { restoreIdFor } from '../recovery/restore-markers.js';
 import { verifyBackup } from '../transfer/verify.js';
 import { parseDatasetName } from '../zfs/names.js';
-import { type AgentContext, type TransferMsg, resolveTransfer } from './agent-context.js';
+import { type AgentContext, resolveTransfer } from './agent-context.js';
 import type { Prepared } from './backup-job.js';
 import { fingerprint, idempotencyKey } from './fingerprint.js';
 import type { JobSpec } from './jobs/job-types.js';
 import { JOB_OVERHEAD_BYTES } from './jobs/memory-for-transfer.js';
 import { progressRelay } from './progress-relay.js';
-import { type LocationMsg, resolveLocation } from './request-location.js';
+import type { RestoreRequest__Output } from '../wire/generated/snapstream/v1/RestoreRequest.js';
+import type { VerifyBackupRequest__Output } from '../wire/generated/snapstream/v1/VerifyBackupRequest.js';
+import { resolveLocation } from './request-location.js';
 
-export interface RestoreMsg {
-  restoreName: string;
-  volumeName: string;
-  targetDataset: string;
-  backupName: string;
-  restoreAllIncrementalSnapshots: boolean;
-  autoSetTargetIp: boolean;
-  targetIp: string;
-  localRestore: boolean;
-  restoreSrc: string;
-  location?: LocationMsg | null;
-  transfer?: TransferMsg | null;
-  idempotencyKey: string;
-  allowUnverified: boolean;
-  replacePartial?: boolean;
-  /** Field 50 (h10-hostile): accept compound (-p/-R) streams and the properties they carry. */
-  allowStreamProperties?: boolean;
-}
-
-export interface VerifyMsg {
-  location?: LocationMsg | null;
-  backupName: string;
-  volumeName: string;
-  transfer?: TransferMsg | null;
-}
+/** RestoreRequest and VerifyBackupRequest as proto-loader decodes them (generated from agent.proto). */
+export type RestoreMsg = RestoreRequest__Output;
+export type VerifyMsg = VerifyBackupRequest__Output;
 
 /**
  * Memory of a download: (window + 1) buffers of the largest part of every backup it will read (a
