@@ -1,6 +1,7 @@
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { OwnedProcess, checkExit } from '../exec/owned-process.js';
 import { parseDatasetName } from '../zfs/names.js';
+import { datasetNotFound, zfsFailedWith } from '../zfs/stderr-classifiers.js';
 import type { InventoryRequest__Output } from '../wire/generated/snapstream/v1/InventoryRequest.js';
 import type { InventoryResponse } from '../wire/generated/snapstream/v1/InventoryResponse.js';
 import type { AgentContext } from './agent-context.js';
@@ -57,7 +58,7 @@ export async function inventory(req: InventoryMsg, ctx: AgentContext, signal: Ab
       out = await ctx.zfs.run(['get', '-H', '-p', '-o', 'name,property,value', '-r', 'type,guid', ds], signal);
     } catch (e) {
       // An allowed prefix that does not exist (yet) holds nothing.
-      if (e instanceof SnapstreamError && /does not exist/.test(String(e.details.stderr))) continue;
+      if (zfsFailedWith(e, datasetNotFound)) continue;
       throw e;
     }
     for (const d of parseZfsGetTypeGuid(out)) if (isUnder(d.name, allowed)) all.push(d);

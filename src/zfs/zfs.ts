@@ -11,6 +11,7 @@ import {
   parseUserPropertyName,
   snapshotName,
 } from './names.js';
+import { datasetBusy, datasetNotFound, optionUnsupported, zfsFailedWith } from './stderr-classifiers.js';
 
 export interface ZfsOptions {
   /** Path of the `zfs` binary (default "zfs" from PATH). A wrapper script is fine. */
@@ -100,7 +101,7 @@ export class Zfs {
       await this.run(['list', '-H', '-o', 'name', ...(snap ? ['-t', 'snapshot'] : []), name], signal);
       return true;
     } catch (e) {
-      if (e instanceof SnapstreamError && /does not exist/.test(String(e.details.stderr))) return false;
+      if (zfsFailedWith(e, datasetNotFound)) return false;
       throw e;
     }
   }
@@ -235,7 +236,7 @@ export class Zfs {
           return { bytes: Number(m[1]), exact: true };
         }
       } catch (e) {
-        if (!(e instanceof SnapstreamError) || !/invalid option/.test(String(e.details.stderr))) throw e;
+        if (!zfsFailedWith(e, (s) => optionUnsupported(s, 'n'))) throw e;
       }
       this.sendDryRunSupported = false;
     }
@@ -348,7 +349,7 @@ export class Zfs {
       const p = new OwnedProcess(this.binary, ['recv', '-s', '-n', probeTarget], { stdin: 'pipe', stdout: 'ignore', signal, env: { ...process.env, LC_ALL: 'C' } });
       p.stdin.end();
       const st = await p.exit;
-      const supported = !/invalid option|illegal option|unrecognized option/i.test(st.stderr);
+      const supported = !optionUnsupported(st.stderr, 's');
       this.log.debug({ supported }, 'zfs recv -s support probed');
       return supported;
     })();
@@ -387,5 +388,5 @@ function firstLines(s: string, n = 3): string {
 }
 
 function isBusy(e: unknown): boolean {
-  return e instanceof SnapstreamError && /busy/.test(String(e.details.stderr));
+  return zfsFailedWith(e, datasetBusy);
 }
