@@ -6,6 +6,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { openStore } from '../location/open-store.js';
 import { Zfs } from '../zfs/zfs.js';
+import { transferTuningFrom } from '../transfer/transfer-tuning.js';
 import { claimingStore } from '../recovery/claiming-store.js';
 import { recoverAtStart } from '../recovery/recover-at-start.js';
 import { type AgentConfig, parseHostPort } from './agent-config.js';
@@ -43,7 +44,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     log,
     hooks: metrics.jobHooks(),
   });
-  const zfs = new Zfs({ binary: config.zfsBinary, allowedPools: config.allowAnyPool ? [] : config.allowedPools, log });
+  const zfs = new Zfs({ binary: config.zfsBinary, allowedPools: config.allowAnyPool ? [] : config.allowedPools, log, env: process.env });
   // Key files are read once, at start: a bad one stops the agent here with a clear error.
   const keys = config.keys ? await loadKeyring(config.keys) : undefined;
   const context: AgentContext = {
@@ -53,6 +54,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     jobs,
     metrics,
     log,
+    tuning: transferTuningFrom(process.env),
     // claimingStore: the cleanup pass never removes the upload of a backup running right now.
     openStore: async (cfg) => claimingStore(await openStore(cfg, { log, maxSockets: config.defaultConcurrency * 2 + 4 })),
   };

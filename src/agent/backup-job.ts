@@ -112,7 +112,7 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
                 stallTimeoutMs: transfer.stallTimeoutMs,
               },
             },
-            { zfs: ctx.zfs, store, log: jc.log, ...(ctx.keys ? { keys: ctx.keys } : {}) },
+            { zfs: ctx.zfs, store, log: jc.log, ...(ctx.keys ? { keys: ctx.keys } : {}), ...(ctx.tuning ? { tuning: ctx.tuning } : {}) },
             { signal: jc.signal, onProgress: progressRelay(jc, 'backup', ctx.metrics), onResume: (r) => (resume = r) },
           );
           if (m.dedup) {

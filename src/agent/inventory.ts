@@ -13,8 +13,8 @@ export type InventoryMsg = InventoryRequest__Output;
 const MAX_ZPOOL_OUTPUT = 1024 * 1024;
 
 /** `zpool list -H -o name,health`, argument array, no shell; output bounded. */
-async function zpoolList(binary: string, signal: AbortSignal): Promise<string> {
-  const p = new OwnedProcess(binary, ['list', '-H', '-o', 'name,health'], { signal, env: { ...process.env, LC_ALL: 'C' } });
+async function zpoolList(binary: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<string> {
+  const p = new OwnedProcess(binary, ['list', '-H', '-o', 'name,health'], { signal, env });
   const chunks: Buffer[] = [];
   let size = 0;
   p.stdout.on('data', (b: Buffer) => {
@@ -38,7 +38,7 @@ export async function inventory(req: InventoryMsg, ctx: AgentContext, signal: Ab
 
   let pools: InvPool[];
   try {
-    pools = parseZpoolList(await zpoolList(ctx.config.zpoolBinary, signal));
+    pools = parseZpoolList(await zpoolList(ctx.config.zpoolBinary, ctx.zfs.commandEnv, signal));
   } catch (e) {
     if (signal.aborted) throw e;
     // A node whose zpool is missing still reports its datasets; health is then unknown, which the

@@ -21,6 +21,7 @@ import { VERSION } from '../version.js';
 import { backupKeying } from '../keys/backup-keying.js';
 import type { Keyring } from '../keys/keyring.js';
 import { dedupBackup } from '../dedup/dedup-backup.js';
+import { DEFAULT_TUNING, type TransferTuning } from './transfer-tuning.js';
 
 export interface TransferOptions {
   /** Initial part size in bytes (grows if the stream outgrows the part limit). */
@@ -73,6 +74,8 @@ export interface BackupDeps {
   hasher?: HasherFactory;
   /** Signing key (manifest signed, SHA-256 hashes) and/or master key (parts encrypted); see src/keys. */
   keys?: Keyring;
+  /** Benchmark/test knobs the edge read from the environment (transferTuningFrom); defaults otherwise. */
+  tuning?: TransferTuning;
 }
 
 export interface RunOptions {
@@ -212,10 +215,11 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps, opts: RunO
           base: { dataKey, snapshotGuid: snapGuid, previousSnapshotGuid: prevGuid, sendArgs, partPlan: plan, startedAt: opened.record?.startedAt ?? startedAt.toISOString() },
           log,
           signal,
+          ...(deps.tuning?.progressRecordMs !== undefined ? { intervalMs: deps.tuning.progressRecordMs } : {}),
         })
       : undefined;
     if (!recorder) log.info({ to: store.describe(), keyed: !resumable }, 'this backup cannot be resumed (store or keys); an interrupted one starts again from byte 0');
-    const pipe = await openSocketPipe(log);
+    const pipe = await openSocketPipe(log, (deps.tuning ?? DEFAULT_TUNING).sendPipe);
     const proc = zfs.send(req.dataset, snap, prev, signal, pipe?.childEnd);
     // The child has its own copy now; ours must go, or the reading end never sees EOF.
     pipe?.childEnd.destroy();
@@ -333,8 +337,8 @@ async function committedSame(
  * The socket pair zfs send writes into (see SocketPipe); undefined where one cannot be made (no Unix
  * abstract sockets outside Linux), and the plain pipe is used instead.
  */
-async function openSocketPipe(log: Logger): Promise<SocketPipe | undefined> {
-  if (process.env.SNAPSTREAM_SEND_PIPE === 'pipe') return undefined;
+async function openSocketPipe(log: Logger, mode: TransferTuning['sendPipe']): Promise<SocketPipe | undefined> {
+  if (mode === 'pipe') return undefined;
   try {
     return await SocketPipe.open();
   } catch (e) {
