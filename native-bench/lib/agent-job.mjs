@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = process.env.NATIVE_BENCH_REPO ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { loadAgentProto } = await import(pathToFileURL(path.join(repo, 'dist/agent/agent-proto.js')).href);
+const { loadAgentProto } = await import(pathToFileURL(path.join(repo, 'dist/wire/agent-proto.js')).href);
 const grpc = (await import(pathToFileURL(path.join(repo, 'node_modules/@grpc/grpc-js/build/src/index.js')).href)).default;
 
 const [address, kind, ...rest] = process.argv.slice(2);

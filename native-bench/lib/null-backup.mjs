@@ -10,12 +10,13 @@ import { parseArgs } from 'node:util';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const load = (p) => import(pathToFileURL(path.join(repo, 'dist', p)).href);
-const [{ runBackup }, { Zfs }, { createLogger }, { parseSnapshotName }, { ErrorCode, SnapstreamError }] = await Promise.all([
+const [{ runBackup }, { Zfs }, { createLogger }, { parseSnapshotName }, { ErrorCode, SnapstreamError }, { transferTuningFrom }] = await Promise.all([
   load('transfer/backup.js'),
   load('zfs/zfs.js'),
   load('log.js'),
   load('zfs/names.js'),
   load('errors.js'),
+  load('transfer/transfer-tuning.js'),
 ]);
 
 const { values, positionals } = parseArgs({
@@ -57,6 +58,6 @@ const m = await runBackup(
       partSize: values['part-size'] ? Number(values['part-size']) : undefined,
     },
   },
-  { zfs: new Zfs({ log }), store: nullStore, log, ...(values['no-hash'] ? { hasher: noHash } : {}) },
+  { zfs: new Zfs({ log, env: process.env }), store: nullStore, log, tuning: transferTuningFrom(process.env), ...(values['no-hash'] ? { hasher: noHash } : {}) },
 );
 process.stdout.write(JSON.stringify({ size: m.size, streamHash: m.streamHash, parts: m.parts.length, ...(m.dedup ? { segments: m.dedup.segments } : {}) }) + '\n');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
+import { parseQuantityBytes } from '../parse/parse-quantity.js';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { type ClientGrant, parseClientGrant } from './client-authz.js';
 import { type LocationGrants, type NamedLocation, parseGrant } from './location-grants.js';
@@ -108,18 +109,15 @@ export const DEFAULT_CONFIG: AgentConfig = {
 /** Raw config keys that are not AgentConfig fields of the same name. */
 const RAW_ONLY_KEYS = ['tls', 'locations', 'allowedLocations', 'allowAnyLocation', 'keys'];
 
-const UNITS: Record<string, number> = {
-  '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, ki: 1024, mi: 1024 ** 2, gi: 1024 ** 3, ti: 1024 ** 4,
-  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4, b: 1,
-};
-
-/** Parses a byte size: 1048576, "512Mi", "1Gi", "64MiB", "2G" (Kubernetes quantity style). */
+/**
+ * A byte size in the agent config: a whole number, or a Kubernetes quantity string ("256Mi", "1Gi",
+ * "2G") read by the one quantity parser every size in snapstream goes through (parseQuantityBytes:
+ * case matters, "M" is 10^6, "Mi" 2^20, "m" is milli and so never a whole number of bytes).
+ */
 export function parseBytes(v: unknown, what: string): number {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
-  const m = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(v) : null;
-  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw bad(what, v, 'a byte size such as 268435456, "256Mi" or "1Gi"');
-  return Math.floor(Number(m[1]) * unit);
+  if (typeof v !== 'string') throw bad(what, v, 'a byte size such as 268435456, "256Mi" or "1Gi"');
+  return parseQuantityBytes(`config ${what}`, v);
 }
 
 function bad(what: string, v: unknown, expected: string): SnapstreamError {

@@ -3,6 +3,8 @@ import type { LocationConfig } from '../location/location-config.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { Zfs } from '../zfs/zfs.js';
 import type { Keyring } from '../keys/keyring.js';
+import type { TransferTuning } from '../transfer/transfer-tuning.js';
+import type { TransferOptions__Output } from '../wire/generated/snapstream/v1/TransferOptions.js';
 import type { AgentConfig } from './agent-config.js';
 import type { AgentMetrics } from './agent-metrics.js';
 import type { JobManager } from './jobs/job-manager.js';
@@ -17,15 +19,12 @@ export interface AgentContext {
   openStore(cfg: LocationConfig): Promise<ObjectStore>;
   /** Keys from the agent's config (keys.*), loaded at start; undefined = none configured. */
   keys?: Keyring;
+  /** Pipeline knobs read from the environment at start (transferTuningFrom). */
+  tuning?: TransferTuning;
 }
 
-/** Proto TransferOptions as decoded (longs as numbers, defaults filled). */
-export interface TransferMsg {
-  partSizeBytes?: number;
-  concurrency?: number;
-  rateLimitBytesPerSec?: number;
-  stallTimeoutSeconds?: number;
-}
+/** Proto TransferOptions as decoded (longs as numbers; generated from agent.proto). Partial: callers outside gRPC give only what they set. */
+export type TransferMsg = Partial<TransferOptions__Output>;
 
 export interface ResolvedTransfer {
   partSize?: number;

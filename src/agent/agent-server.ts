@@ -6,12 +6,13 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { openStore } from '../location/open-store.js';
 import { Zfs } from '../zfs/zfs.js';
+import { transferTuningFrom } from '../transfer/transfer-tuning.js';
 import { claimingStore } from '../recovery/claiming-store.js';
 import { recoverAtStart } from '../recovery/recover-at-start.js';
 import { type AgentConfig, parseHostPort } from './agent-config.js';
 import type { AgentContext } from './agent-context.js';
 import { AgentMetrics } from './agent-metrics.js';
-import { AGENT_SERVICE_NAME, loadAgentProto } from './agent-proto.js';
+import { AGENT_SERVICE_NAME, loadAgentProto } from '../wire/agent-proto.js';
 import { agentService } from './agent-service.js';
 import { JobManager } from './jobs/job-manager.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -43,7 +44,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     log,
     hooks: metrics.jobHooks(),
   });
-  const zfs = new Zfs({ binary: config.zfsBinary, allowedPools: config.allowAnyPool ? [] : config.allowedPools, log });
+  const zfs = new Zfs({ binary: config.zfsBinary, allowedPools: config.allowAnyPool ? [] : config.allowedPools, log, env: process.env });
   // Key files are read once, at start: a bad one stops the agent here with a clear error.
   const keys = config.keys ? await loadKeyring(config.keys) : undefined;
   const context: AgentContext = {
@@ -53,6 +54,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     jobs,
     metrics,
     log,
+    tuning: transferTuningFrom(process.env),
     // claimingStore: the cleanup pass never removes the upload of a backup running right now.
     openStore: async (cfg) => claimingStore(await openStore(cfg, { log, maxSockets: config.defaultConcurrency * 2 + 4 })),
   };
@@ -66,7 +68,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
   });
   // Every Agent RPC passes the client check (EKU, listed identity, role) before its handler runs.
   const policy = { clients: config.clients, allowAny: config.allowAnyClient, plaintext: config.insecurePlaintext };
-  server.addService(service, authorizeCalls(agentService(context) as never, policy, log) as grpc.UntypedServiceImplementation);
+  server.addService(service, authorizeCalls(agentService(context), policy, log));
   const health = new HealthImplementation({ '': 'SERVING', [AGENT_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   new ReflectionService(packageDefinition).addToServer(server);

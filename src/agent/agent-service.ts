@@ -1,5 +1,8 @@
 import { authOf } from '../keys/manifest-auth.js';
 import type * as grpc from '@grpc/grpc-js';
+import type { AgentHandlers, AgentUnaryMethod, ServerRequest, ServerResponse } from '../wire/agent-proto.js';
+import type { BackupInfo } from '../wire/generated/snapstream/v1/BackupInfo.js';
+import type { JobResponse } from '../wire/generated/snapstream/v1/JobResponse.js';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import { deleteBackup, listBackups, readManifest } from '../transfer/catalog.js';
 import { validateBackupName } from '../model/layout.js';
@@ -7,17 +10,14 @@ import type { Manifest } from '../model/manifest.js';
 import { parseDatasetName, parseSnapshotShortName } from '../zfs/names.js';
 import type { AgentContext } from './agent-context.js';
 import { redactConfigMap, redactUrl } from './agent-logger.js';
-import { type BackupMsg, type Prepared, prepareBackup } from './backup-job.js';
-import { toGrpcError } from './grpc-status.js';
-import { type InventoryMsg, inventory } from './inventory.js';
+import { type Prepared, prepareBackup } from './backup-job.js';
+import { toGrpcError } from '../wire/grpc-status.js';
+import { inventory } from './inventory.js';
 import { jobToProto, phaseFromProto, timestamp } from './job-to-proto.js';
 import { isTerminal, type JobState } from './jobs/job-types.js';
 import { type LocationMsg, resolveLocation } from './request-location.js';
-import { type RestoreMsg, type VerifyMsg, prepareRestore, prepareVerify } from './restore-job.js';
-import { type CleanupMsg, cleanupRpc } from './cleanup-rpc.js';
-
-type Unary = (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => void;
-type Streaming = (call: grpc.ServerWritableStream<any, any>) => void;
+import { prepareRestore, prepareVerify } from './restore-job.js';
+import { cleanupRpc } from './cleanup-rpc.js';
 
 /** An AbortSignal that fires when the client cancels the call or its deadline passes. */
 function callSignal(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): AbortSignal {
@@ -39,7 +39,7 @@ export function requestSummary(msg: Record<string, unknown>): Record<string, unk
   return out;
 }
 
-function manifestToProto(m: Manifest): Record<string, unknown> {
+function manifestToProto(m: Manifest): BackupInfo {
   return {
     backup: m.backup,
     schedule: m.schedule,
@@ -60,21 +60,24 @@ function manifestToProto(m: Manifest): Record<string, unknown> {
   };
 }
 
-function authToProto(m: Manifest): Record<string, unknown> {
+function authToProto(m: Manifest): Pick<BackupInfo, 'authentication' | 'signingKeyId' | 'hashAlgorithm' | 'encrypted'> {
   const a = authOf(m);
   return { authentication: a.state, signingKeyId: 'keyId' in a ? a.keyId : '', hashAlgorithm: m.hash, encrypted: m.encryption !== undefined };
 }
 
-/** The snapstream.v1.Agent handlers. Every error leaves through toGrpcError (one mapping). */
-export function agentService(ctx: AgentContext): Record<string, Unary | Streaming> {
+/**
+ * The snapstream.v1.Agent handlers, typed by the service generated from agent.proto: a method left
+ * out or misspelled does not compile. Every error leaves through toGrpcError (one mapping).
+ */
+export function agentService(ctx: AgentContext): AgentHandlers {
   const node = ctx.config.nodeName;
   const unary =
-    <Req extends Record<string, unknown>>(name: string, f: (req: Req, signal: AbortSignal) => Promise<unknown>, quiet = false): Unary =>
+    <K extends AgentUnaryMethod>(name: K, f: (req: ServerRequest<K>, signal: AbortSignal) => Promise<ServerResponse<K>>, quiet = false): grpc.handleUnaryCall<ServerRequest<K>, ServerResponse<K>> =>
     (call, cb) => {
       const signal = callSignal(call);
       const log = ctx.log.child({ rpc: name });
       if (!quiet) log.info({ req: requestSummary(call.request as Record<string, unknown>) }, 'request');
-      f(call.request as Req, signal).then(
+      f(call.request, signal).then(
         (res) => cb(null, res),
         (e: unknown) => {
           const err = toGrpcError(e);
@@ -84,7 +87,7 @@ export function agentService(ctx: AgentContext): Record<string, Unary | Streamin
       );
     };
 
-  const submit = async (p: Prepared) => {
+  const submit = async (p: Prepared): Promise<JobResponse> => {
     if ('joined' in p) {
       ctx.log.info({ jobId: p.joined.id }, 'request joined an existing job');
       return { job: jobToProto(p.joined, node), joined: true };
@@ -107,11 +110,11 @@ export function agentService(ctx: AgentContext): Record<string, Unary | Streamin
   };
 
   return {
-    Backup: unary<BackupMsg & Record<string, unknown>>('Backup', async (req, signal) => submit(await prepareBackup(req, ctx, signal))),
-    Restore: unary<RestoreMsg & Record<string, unknown>>('Restore', async (req, signal) => submit(await prepareRestore(req, ctx, signal))),
-    VerifyBackup: unary<VerifyMsg & Record<string, unknown>>('VerifyBackup', async (req, signal) => submit(await prepareVerify(req, ctx, signal))),
+    Backup: unary('Backup', async (req, signal) => submit(await prepareBackup(req, ctx, signal))),
+    Restore: unary('Restore', async (req, signal) => submit(await prepareRestore(req, ctx, signal))),
+    VerifyBackup: unary('VerifyBackup', async (req, signal) => submit(await prepareVerify(req, ctx, signal))),
 
-    CreateSnapshot: unary<{ dataset: string; snapName: string }>('CreateSnapshot', async (req, signal) => {
+    CreateSnapshot: unary('CreateSnapshot', async (req, signal) => {
       const ds = parseDatasetName(req.dataset);
       const snap = parseSnapshotShortName(req.snapName);
       ctx.zfs.checkAllowed(ds);
@@ -122,13 +125,13 @@ export function agentService(ctx: AgentContext): Record<string, Unary | Streamin
       const info = (await ctx.zfs.listSnapshots(ds, signal)).find((s) => s.name === snap);
       return { dataset: ds, name: snap, guid: info?.guid ?? '', created: info ? timestamp(new Date(info.creation * 1000)) : null };
     }),
-    DestroySnapshot: unary<{ dataset: string; snapName: string; expectedGuid?: string }>('DestroySnapshot', async (req, signal) => {
+    DestroySnapshot: unary('DestroySnapshot', async (req, signal) => {
       const ds = parseDatasetName(req.dataset);
       const snap = parseSnapshotShortName(req.snapName);
       ctx.zfs.checkAllowed(ds);
       return { destroyed: await ctx.zfs.destroySnapshot(ds, snap, signal, req.expectedGuid || undefined) };
     }),
-    ListSnapshots: unary<{ dataset: string }>(
+    ListSnapshots: unary(
       'ListSnapshots',
       async (req, signal) => {
         const ds = parseDatasetName(req.dataset);
@@ -140,7 +143,7 @@ export function agentService(ctx: AgentContext): Record<string, Unary | Streamin
       true,
     ),
 
-    ListBackups: unary<{ location?: LocationMsg; volumeName: string }>(
+    ListBackups: unary(
       'ListBackups',
       async (req, signal) => {
         const loc = resolveLocation(req.location, '', 'listBackups', ctx.config.locationGrants);
@@ -155,7 +158,7 @@ export function agentService(ctx: AgentContext): Record<string, Unary | Streamin
       },
       true,
     ),
-    DeleteBackup: unary<{ location?: LocationMsg; backupName: string; volumeName: string }>('DeleteBackup', async (req, signal) => {
+    DeleteBackup: unary('DeleteBackup', async (req, signal) => {
       const loc = resolveLocation(req.location, '', 'deleteBackup', ctx.config.locationGrants);
       const store = await ctx.openStore(loc.config);
       try {
@@ -174,8 +177,8 @@ export function agentService(ctx: AgentContext): Record<string, Unary | Streamin
       }
     }),
 
-    GetJob: unary<{ jobId: string }>('GetJob', async (req) => jobToProto(mustGetJob(req.jobId), node), true),
-    ListJobs: unary<{ phases: string[] }>(
+    GetJob: unary('GetJob', async (req) => jobToProto(mustGetJob(req.jobId), node), true),
+    ListJobs: unary(
       'ListJobs',
       async (req) => {
         const want = new Set((req.phases ?? []).map(phaseFromProto).filter((p) => p !== undefined));
@@ -185,15 +188,15 @@ export function agentService(ctx: AgentContext): Record<string, Unary | Streamin
       },
       true,
     ),
-    CancelJob: unary<{ jobId: string }>('CancelJob', async (req) => {
+    CancelJob: unary('CancelJob', async (req) => {
       mustGetJob(req.jobId);
       return jobToProto(await ctx.jobs.cancel(req.jobId), node);
     }),
 
     // --- h13-recovery ---
-    Cleanup: unary<CleanupMsg & Record<string, unknown>>('Cleanup', async (req, signal) => cleanupRpc(req, ctx, signal)),
+    Cleanup: unary('Cleanup', async (req, signal) => cleanupRpc(req, ctx, signal)),
 
-    WatchJob: ((call: grpc.ServerWritableStream<{ jobId: string; progressIntervalMs: number }, unknown>) => {
+    WatchJob: (call) => {
       const interval = call.request.progressIntervalMs || 500;
       let unsubscribe: (() => void) | undefined;
       let timer: NodeJS.Timeout | undefined;
@@ -244,9 +247,9 @@ export function agentService(ctx: AgentContext): Record<string, Unary | Streamin
       } catch (e) {
         call.emit('error', toGrpcError(e));
       }
-    }) as Streaming,
+    },
 
     // --- h14-cluster ---
-    Inventory: unary<InventoryMsg & Record<string, unknown>>('Inventory', (req, signal) => inventory(req, ctx, signal), true),
+    Inventory: unary('Inventory', (req, signal) => inventory(req, ctx, signal), true),
   };
 }

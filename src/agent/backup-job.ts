@@ -3,28 +3,15 @@ import { runBackupPlan } from '../transfer/backup.js';
 import { makeBackupRunPlan } from '../transfer/make-backup-run-plan.js';
 import { validateBackupName } from '../model/layout.js';
 import { parseDatasetName, parseSnapshotShortName } from '../zfs/names.js';
-import { type AgentContext, type TransferMsg, resolveTransfer } from './agent-context.js';
+import { type AgentContext, resolveTransfer } from './agent-context.js';
 import { fingerprint, idempotencyKey } from './fingerprint.js';
 import type { JobSpec, JobState } from './jobs/job-types.js';
 import { progressRelay } from './progress-relay.js';
-import { type LocationMsg, resolveLocation } from './request-location.js';
+import type { BackupRequest__Output } from '../wire/generated/snapstream/v1/BackupRequest.js';
+import { resolveLocation } from './request-location.js';
 
-/** BackupRequest as proto-loader decodes it. */
-export interface BackupMsg {
-  backupName: string;
-  volumeName: string;
-  snapName: string;
-  prevSnapName: string;
-  backupDest: string;
-  localSnap: boolean;
-  disableIncrementalBackups: boolean;
-  dataset: string;
-  location?: LocationMsg | null;
-  transfer?: TransferMsg | null;
-  idempotencyKey: string;
-  /** h15-dedup (field 90). */
-  dedup?: boolean;
-}
+/** BackupRequest as proto-loader decodes it (generated from agent.proto). */
+export type BackupMsg = BackupRequest__Output;
 
 /** A joined job, or a job to submit plus what to release if it never runs (a race lost to a twin). */
 export type Prepared = { joined: JobState } | { spec: JobSpec; dispose(): Promise<void> };
@@ -121,7 +108,7 @@ export async function prepareBackup(msg: BackupMsg, ctx: AgentContext, signal: A
       run: async (jc) => {
         try {
           let resume = { resumedBytes: 0, restartReason: '' };
-          const m = await runBackupPlan(plan, { zfs: ctx.zfs, store, log: jc.log, ...(ctx.keys ? { keys: ctx.keys } : {}) }, {
+          const m = await runBackupPlan(plan, { zfs: ctx.zfs, store, log: jc.log, ...(ctx.keys ? { keys: ctx.keys } : {}), ...(ctx.tuning ? { tuning: ctx.tuning } : {}) }, {
             signal: jc.signal,
             onProgress: progressRelay(jc, 'backup', ctx.metrics),
             onResume: (r) => (resume = r),

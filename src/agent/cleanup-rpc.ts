@@ -4,18 +4,15 @@ import type { ObjectStore } from '../store/object-store.js';
 import { backupsPrefix } from '../model/layout.js';
 import { type DatasetName, parseDatasetName } from '../zfs/names.js';
 import type { AgentContext } from './agent-context.js';
-import { type LocationMsg, resolveLocation } from './request-location.js';
+import type { CleanupRequest__Output } from '../wire/generated/snapstream/v1/CleanupRequest.js';
+import type { CleanupResponse } from '../wire/generated/snapstream/v1/CleanupResponse.js';
+import { resolveLocation } from './request-location.js';
 
-export interface CleanupMsg {
-  location?: LocationMsg | null;
-  datasets?: boolean;
-  dataset?: string;
-  olderThanSeconds?: number;
-  dryRun?: boolean;
-}
+/** CleanupRequest as proto-loader decodes it (generated from agent.proto). */
+export type CleanupMsg = CleanupRequest__Output;
 
 /** The Cleanup RPC: one recovery pass over what the request names, reported entry by entry. */
-export async function cleanupRpc(msg: CleanupMsg, ctx: AgentContext, signal: AbortSignal): Promise<Record<string, unknown>> {
+export async function cleanupRpc(msg: CleanupMsg, ctx: AgentContext, signal: AbortSignal): Promise<CleanupResponse> {
   const wantStore = Boolean(msg.location && (msg.location.kind || msg.location.url || msg.location.vsl || msg.location.name));
   let roots: DatasetName[] = [];
   if (msg.dataset) {
@@ -52,7 +49,7 @@ export async function cleanupRpc(msg: CleanupMsg, ctx: AgentContext, signal: Abo
   }
 }
 
-export function reportToProto(r: RecoveryReport): Record<string, unknown> {
+export function reportToProto(r: RecoveryReport): CleanupResponse {
   return {
     entries: [
       ...r.datasets.map((d) => ({ kind: 'dataset', name: d.dataset, action: d.action, reason: d.reason, to: d.to ?? '' })),

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import { toGrpcError } from './grpc-status.js';
+import { toGrpcError } from '../wire/grpc-status.js';
 
 /**
  * Who may call what. mTLS proves a client holds a certificate from the configured CA; that alone is
@@ -133,9 +133,11 @@ function identityOf(call: Call): PeerIdentity | undefined {
  * Wraps every handler of a service implementation with the decision above. Unary calls get the
  * error through their callback, server-streaming calls as a stream error; the handler never runs.
  */
-export function authorizeCalls<T extends Record<string, Handler>>(handlers: T, policy: ClientPolicy, log: Logger): T {
+export function authorizeCalls<T extends grpc.UntypedServiceImplementation>(handlers: T, policy: ClientPolicy, log: Logger): T {
   const out: Record<string, Handler> = {};
-  for (const [method, handler] of Object.entries(handlers)) {
+  for (const [method, h] of Object.entries(handlers)) {
+    // Unary and server-streaming handlers alike: (call, callback?) covers both shapes.
+    const handler = h as unknown as Handler;
     out[method] = (call: Call, cb?: grpc.sendUnaryData<unknown>) => {
       let decision: { role: ClientRole; identity: string };
       try {
@@ -151,7 +153,7 @@ export function authorizeCalls<T extends Record<string, Handler>>(handlers: T, p
       handler(call, cb);
     };
   }
-  return out as T;
+  return out as unknown as T;
 }
 
 /** Parses `clients` entries ({identity, role}) and "IDENTITY=ROLE" flag values. */

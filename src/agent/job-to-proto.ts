@@ -1,6 +1,9 @@
+import type { Job } from '../wire/generated/snapstream/v1/Job.js';
+import type { JobKind } from '../wire/generated/snapstream/v1/JobKind.js';
+import type { Phase } from '../wire/generated/snapstream/v1/Phase.js';
 import type { JobPhase, JobState } from './jobs/job-types.js';
 
-const PHASES: Record<JobPhase, string> = {
+const PHASES: Record<JobPhase, Phase & string> = {
   Pending: 'PHASE_PENDING',
   Init: 'PHASE_INIT',
   InProgress: 'PHASE_IN_PROGRESS',
@@ -9,7 +12,7 @@ const PHASES: Record<JobPhase, string> = {
   Invalid: 'PHASE_INVALID',
 };
 
-export function phaseToProto(p: JobPhase): string {
+export function phaseToProto(p: JobPhase): Phase & string {
   return PHASES[p];
 }
 
@@ -23,12 +26,12 @@ export function timestamp(d: Date | undefined): { seconds: number; nanos: number
   return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 };
 }
 
-/** The wire form of a job (proto-loader object for snapstream.v1.Job). */
-export function jobToProto(s: JobState, node: string): Record<string, unknown> {
+/** The wire form of a job (snapstream.v1.Job). */
+export function jobToProto(s: JobState, node: string): Job {
   const p = s.progress;
   return {
     id: s.id,
-    kind: `JOB_KIND_${s.kind.toUpperCase()}`,
+    kind: `JOB_KIND_${s.kind.toUpperCase()}` as JobKind,
     phase: phaseToProto(s.phase),
     idempotencyKey: s.key,
     description: s.description,
@@ -46,6 +49,6 @@ export function jobToProto(s: JobState, node: string): Record<string, unknown> {
     finished: timestamp(s.finishedAt),
     node,
     // Results are stored already shaped as the oneof ({backup: ...} | {restore: ...} | {verify: ...}).
-    ...((s.result as Record<string, unknown> | undefined) ?? {}),
+    ...((s.result as Pick<Job, 'backup' | 'restore' | 'verify'> | undefined) ?? {}),
   };
 }

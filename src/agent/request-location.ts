@@ -5,16 +5,11 @@ import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { LocationConfig } from '../location/location-config.js';
 import { parseLocationUrl } from '../location/parse-location-url.js';
 import { isSecretKey, redactUrl } from '../redact.js';
+import type { Location__Output } from '../wire/generated/snapstream/v1/Location.js';
 import { type LocationGrants, authorizeLocation, describeWhere } from './location-grants.js';
 
-/** The Location message as proto-loader decodes it (oneofs: true). */
-export interface LocationMsg {
-  kind?: 'url' | 'vsl' | 'name';
-  url?: string;
-  vsl?: { config?: Record<string, string> } | null;
-  /** A location configured in the agent (`locations.NAME`). */
-  name?: string;
-}
+/** The Location message as proto-loader decodes it (oneofs: true; generated from agent.proto). */
+export type LocationMsg = Location__Output;
 
 export interface ResolvedLocation {
   config: LocationConfig;

@@ -9,39 +9,19 @@ import { makeRestoreRunPlan } from '../transfer/make-restore-run-plan.js';
 import { restoreIdFor } from '../model/restore-markers.js';
 import { verifyBackup } from '../transfer/verify.js';
 import { parseDatasetName } from '../zfs/names.js';
-import { type AgentContext, type TransferMsg, resolveTransfer } from './agent-context.js';
+import { type AgentContext, resolveTransfer } from './agent-context.js';
 import type { Prepared } from './backup-job.js';
 import { fingerprint, idempotencyKey } from './fingerprint.js';
 import type { JobSpec } from './jobs/job-types.js';
 import { downloadMemoryBound } from '../plan/memory-bound.js';
 import { progressRelay } from './progress-relay.js';
-import { type LocationMsg, resolveLocation } from './request-location.js';
+import type { RestoreRequest__Output } from '../wire/generated/snapstream/v1/RestoreRequest.js';
+import type { VerifyBackupRequest__Output } from '../wire/generated/snapstream/v1/VerifyBackupRequest.js';
+import { resolveLocation } from './request-location.js';
 
-export interface RestoreMsg {
-  restoreName: string;
-  volumeName: string;
-  targetDataset: string;
-  backupName: string;
-  restoreAllIncrementalSnapshots: boolean;
-  autoSetTargetIp: boolean;
-  targetIp: string;
-  localRestore: boolean;
-  restoreSrc: string;
-  location?: LocationMsg | null;
-  transfer?: TransferMsg | null;
-  idempotencyKey: string;
-  allowUnverified: boolean;
-  replacePartial?: boolean;
-  /** Field 50 (h10-hostile): accept compound (-p/-R) streams and the properties they carry. */
-  allowStreamProperties?: boolean;
-}
-
-export interface VerifyMsg {
-  location?: LocationMsg | null;
-  backupName: string;
-  volumeName: string;
-  transfer?: TransferMsg | null;
-}
+/** RestoreRequest and VerifyBackupRequest as proto-loader decodes them (generated from agent.proto). */
+export type RestoreMsg = RestoreRequest__Output;
+export type VerifyMsg = VerifyBackupRequest__Output;
 
 async function withStore<T>(ctx: AgentContext, store: ObjectStore, f: () => Promise<T>): Promise<T> {
   try {

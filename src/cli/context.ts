@@ -27,6 +27,7 @@ export function zfsFor(p: Parsed, log: Logger): Zfs {
     binary: str(p, 'zfs-binary') ?? process.env.SNAPSTREAM_ZFS_BINARY ?? 'zfs',
     allowedPools: pools.split(',').map((s) => s.trim()).filter(Boolean),
     log,
+    env: process.env,
   });
 }
 

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import { loadAgentProto } from '../agent/agent-proto.js';
-import { ERROR_CODE_HEADER, RETRYABLE_HEADER } from '../agent/grpc-status.js';
+import { type AgentClient as AgentStub, type AgentUnaryMethod, type ClientRequest, type ClientResponse, loadAgentProto } from '../wire/agent-proto.js';
+import type { JobEvent__Output } from '../wire/generated/snapstream/v1/JobEvent.js';
+import { fromGrpcError } from '../wire/grpc-status.js';
 import { ErrorCode, SnapstreamError, abortedError } from '../errors.js';
 import type { AgentBackupRequest, AgentClient, AgentRestoreRequest, JobOutcome, StartedJob } from './agent-client.js';
 
@@ -14,30 +15,18 @@ export interface GrpcAgentOptions {
   callTimeoutMs?: number;
 }
 
-type Callback<T> = (e: grpc.ServiceError | null, r: T) => void;
-type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<any>) => grpc.ClientUnaryCall;
 
-const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
-
-/** A gRPC failure as a SnapstreamError: the agent's stable code when it sent one, else from the status. */
-export function fromGrpcError(e: grpc.ServiceError, what: string): SnapstreamError {
-  const sent = String(e.metadata?.get(ERROR_CODE_HEADER)[0] ?? '');
-  const retryHeader = String(e.metadata?.get(RETRYABLE_HEADER)[0] ?? '');
-  let code: ErrorCode;
-  if (KNOWN_CODES.has(sent)) code = sent as ErrorCode;
-  else if (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) code = ErrorCode.UNAVAILABLE;
-  else if (e.code === grpc.status.CANCELLED) code = ErrorCode.ABORTED;
-  else if (e.code === grpc.status.UNAUTHENTICATED || e.code === grpc.status.PERMISSION_DENIED) code = ErrorCode.PERMISSION_DENIED;
-  else code = ErrorCode.INTERNAL;
-  const retryable = retryHeader !== '' ? retryHeader === 'true' : code === ErrorCode.UNAVAILABLE;
-  return new SnapstreamError(code, `agent ${what}: ${e.details || e.message}`, { cause: e, retryable, details: { grpcCode: e.code } });
+/** A JobResponse without its job is an agent fault, not a job to wait for. */
+function startedJob(r: ClientResponse<'Backup'>): StartedJob {
+  if (!r.job) throw new SnapstreamError(ErrorCode.INTERNAL, 'agent answered without the job it started');
+  return { jobId: r.job.id, joined: r.joined };
 }
 
 const TERMINAL: Record<string, JobOutcome['phase']> = { PHASE_DONE: 'done', PHASE_FAILED: 'failed', PHASE_INVALID: 'invalid' };
 
 /** The AgentClient over gRPC, with the .proto loaded at run time as the agent loads it. */
 export class GrpcAgentClient implements AgentClient {
-  private readonly client: grpc.Client & Record<string, Unary>;
+  private readonly client: AgentStub;
   private readonly timeoutMs: number;
 
   constructor(readonly opts: GrpcAgentOptions) {
@@ -52,18 +41,23 @@ export class GrpcAgentClient implements AgentClient {
     } else {
       throw new SnapstreamError(ErrorCode.INVALID_ARGUMENT, 'the agent connection needs mTLS (CA, certificate and key) or an explicit insecure flag');
     }
-    this.client = new Ctor(opts.address, creds, channelOpts) as unknown as grpc.Client & Record<string, Unary>;
+    this.client = new Ctor(opts.address, creds, channelOpts);
     this.timeoutMs = opts.callTimeoutMs ?? 60_000;
   }
 
-  private call<T>(method: string, req: unknown, signal?: AbortSignal, timeoutMs = this.timeoutMs): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+  /** One unary call, typed by the service generated from agent.proto (method, request and response). */
+  private call<K extends AgentUnaryMethod>(method: K, req: ClientRequest<K>, signal?: AbortSignal, timeoutMs = this.timeoutMs): Promise<ClientResponse<K>> {
+    return new Promise<ClientResponse<K>>((resolve, reject) => {
       if (signal?.aborted) return reject(abortedError(signal));
-      const fn = this.client[method]!;
+      // The overloads of the generated client do not survive indexing by a generic K; this is its
+      // (argument, metadata, options, callback) form.
+      const fn = this.client[method] as unknown as (
+        req: ClientRequest<K>, md: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: ClientResponse<K>) => void,
+      ) => grpc.ClientUnaryCall;
       const c = fn.call(this.client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (e, r) => {
         signal?.removeEventListener('abort', onAbort);
         if (e) reject(signal?.aborted ? abortedError(signal) : fromGrpcError(e, method));
-        else resolve(r as T);
+        else resolve(r!);
       });
       const onAbort = () => c.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -75,17 +69,17 @@ export class GrpcAgentClient implements AgentClient {
   }
 
   async destroySnapshot(dataset: string, snap: string, signal?: AbortSignal, expectedGuid?: string): Promise<boolean> {
-    const r = await this.call<{ destroyed: boolean }>('DestroySnapshot', { dataset, snapName: snap, ...(expectedGuid ? { expectedGuid } : {}) }, signal);
+    const r = await this.call('DestroySnapshot', { dataset, snapName: snap, ...(expectedGuid ? { expectedGuid } : {}) }, signal);
     return r.destroyed;
   }
 
   async listSnapshots(dataset: string, signal?: AbortSignal): Promise<string[]> {
-    const r = await this.call<{ snapshots: { name: string }[] }>('ListSnapshots', { dataset }, signal);
+    const r = await this.call('ListSnapshots', { dataset }, signal);
     return r.snapshots.map((s) => s.name);
   }
 
   async startBackup(req: AgentBackupRequest, signal?: AbortSignal): Promise<StartedJob> {
-    const r = await this.call<{ job: { id: string }; joined: boolean }>(
+    const r = await this.call(
       'Backup',
       {
         backupName: req.schedule,
@@ -99,11 +93,11 @@ export class GrpcAgentClient implements AgentClient {
       },
       signal,
     );
-    return { jobId: r.job.id, joined: r.joined };
+    return startedJob(r);
   }
 
   async startRestore(req: AgentRestoreRequest, signal?: AbortSignal): Promise<StartedJob> {
-    const r = await this.call<{ job: { id: string }; joined: boolean }>(
+    const r = await this.call(
       'Restore',
       {
         restoreName: req.restoreName,
@@ -117,14 +111,13 @@ export class GrpcAgentClient implements AgentClient {
       },
       signal,
     );
-    return { jobId: r.job.id, joined: r.joined };
+    return startedJob(r);
   }
 
   watchJob(jobId: string, signal?: AbortSignal): Promise<JobOutcome> {
     return new Promise<JobOutcome>((resolve, reject) => {
       if (signal?.aborted) return reject(abortedError(signal));
-      const watch = this.client.WatchJob as unknown as (req: unknown) => grpc.ClientReadableStream<{ job: any }>;
-      const stream = watch.call(this.client, { jobId, progressIntervalMs: 5000 });
+      const stream = this.client.WatchJob({ jobId, progressIntervalMs: 5000 });
       let outcome: JobOutcome | undefined;
       const onAbort = () => stream.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -132,10 +125,10 @@ export class GrpcAgentClient implements AgentClient {
         signal?.removeEventListener('abort', onAbort);
         f();
       };
-      stream.on('data', (ev: { job: any }) => {
+      stream.on('data', (ev: JobEvent__Output) => {
         const j = ev.job;
-        const phase = TERMINAL[j?.phase as string];
-        if (phase === undefined) return;
+        const phase = j ? TERMINAL[j.phase] : undefined;
+        if (!j || phase === undefined) return;
         outcome = { jobId, phase };
         if (j.error) outcome.error = { code: j.error.code, message: j.error.message, retryable: j.error.retryable };
         if (j.backup) outcome.backup = { dataKey: j.backup.dataKey, sizeBytes: Number(j.backup.sizeBytes), previousSnapshot: j.backup.previousSnapshot };
@@ -163,13 +156,13 @@ export class GrpcAgentClient implements AgentClient {
 
   /** The job's phase, with a short deadline: the cluster's liveness probe of a node running a job. */
   async jobPhase(jobId: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
-    const j = await this.call<{ phase: string }>('GetJob', { jobId }, signal, timeoutMs);
+    const j = await this.call('GetJob', { jobId }, signal, timeoutMs);
     return j.phase;
   }
 
   /** Snapshots of a dataset with their guids, oldest first. */
   async listSnapshotInfos(dataset: string, signal?: AbortSignal): Promise<{ name: string; guid: string }[]> {
-    const r = await this.call<{ snapshots: { name: string; guid: string }[] }>('ListSnapshots', { dataset }, signal);
+    const r = await this.call('ListSnapshots', { dataset }, signal);
     return r.snapshots.map((s) => ({ name: s.name, guid: s.guid }));
   }
 
@@ -180,15 +173,15 @@ export class GrpcAgentClient implements AgentClient {
 
   /** One page of the agent's Inventory (see proto InventoryRequest). */
   inventoryPage(page: { maxDatasets?: number; pageToken?: string }, signal?: AbortSignal): Promise<InventoryPage> {
-    return this.call<InventoryPage>('Inventory', { maxDatasets: page.maxDatasets ?? 0, pageToken: page.pageToken ?? '' }, signal);
+    return this.call('Inventory', { maxDatasets: page.maxDatasets ?? 0, pageToken: page.pageToken ?? '' }, signal);
   }
 
-  listBackups(location: Record<string, string>, volume: string, signal?: AbortSignal): Promise<{ backups: Record<string, unknown>[] }> {
+  listBackups(location: Record<string, string>, volume: string, signal?: AbortSignal): Promise<ClientResponse<'ListBackups'>> {
     return this.call('ListBackups', { location: { vsl: { config: location } }, volumeName: volume }, signal);
   }
 
   async deleteBackup(location: Record<string, string>, backup: string, volume: string, signal?: AbortSignal): Promise<boolean> {
-    const r = await this.call<{ deleted: boolean }>('DeleteBackup', { location: { vsl: { config: location } }, backupName: backup, volumeName: volume }, signal);
+    const r = await this.call('DeleteBackup', { location: { vsl: { config: location } }, backupName: backup, volumeName: volume }, signal);
     return r.deleted;
   }
 
@@ -198,10 +191,4 @@ export class GrpcAgentClient implements AgentClient {
 }
 
 /** InventoryResponse as proto-loader decodes it. */
-export interface InventoryPage {
-  node: string;
-  pools: { name: string; health: string }[];
-  datasets: { name: string; type: string; guid: string; snapshots: { name: string; guid: string }[]; snapshotsTruncated: boolean }[];
-  nextPageToken: string;
-  allowedPools: string[];
-}
+export type InventoryPage = ClientResponse<'Inventory'>;

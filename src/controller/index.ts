@@ -3,6 +3,7 @@ export type { AgentBackupRequest, AgentClient, AgentRestoreRequest, JobOutcome, 
 export { StoreCatalog, statusKey, type BackupCatalog } from './backup-catalog.js';
 export { Controller, realClock, type Clock, type ControllerOptions, type RetryPolicy } from './controller.js';
 export { ControllerMetrics } from './controller-metrics.js';
-export { GrpcAgentClient, fromGrpcError, type GrpcAgentOptions } from './grpc-agent-client.js';
+export { GrpcAgentClient, type GrpcAgentOptions } from './grpc-agent-client.js';
+export { fromGrpcError } from '../wire/grpc-status.js';
 export { slotClock, slotsBetween, type SlotClock } from './schedule-slots.js';
 export { parseStatus, serializeStatus, type ScheduleStatus, type VolumeRunStatus } from './schedule-status.js';

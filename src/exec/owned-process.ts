@@ -3,11 +3,7 @@ import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 
-/**
- * The one owner of a child process (zrepl's rule): it spawns with an argument array (never a shell),
- * keeps a bounded tail of stderr, and its `stop()` kills and reaps. Whoever creates an OwnedProcess
- * must either await `exit` or call `stop()`; both are safe to call more than once.
- */
+/** How an owned process ended. */
 export interface ExitStatus {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -27,11 +23,21 @@ export interface SpawnOptions {
 
 const running = new Set<OwnedProcess>();
 
-/** Processes currently owned by this agent (for diagnostics and shutdown). */
+/**
+ * Processes alive right now in this Node process, whoever started them (agent, CLI, controller). Tests
+ * assert it is empty after a cancel or a failure: every spawn goes through OwnedProcess, so nothing
+ * outside this list can be left running.
+ */
 export function runningProcesses(): ReadonlyArray<{ command: string; pid: number | undefined }> {
   return [...running].map((p) => ({ command: p.command, pid: p.pid }));
 }
 
+/**
+ * The one owner of a child process (zrepl's rule): it spawns with an argument array (never a shell),
+ * keeps a bounded tail of stderr, and its `stop()` kills and reaps. Whoever creates an OwnedProcess
+ * must either await `exit` or call `stop()`; both are safe to call more than once. An abort of
+ * `signal` stops it, so an AbortSignal reaches the process it ends.
+ */
 export class OwnedProcess {
   readonly command: string;
   readonly exit: Promise<ExitStatus>;
@@ -47,6 +53,8 @@ export class OwnedProcess {
     this.child = spawn(binary, args, {
       stdio: [opts.stdin ?? 'ignore', opts.stdout ?? 'pipe', 'pipe'],
       shell: false,
+      // Callers pass the environment the edge decided on (Zfs: the process env with LC_ALL=C, so
+      // stderr is in the English the stderr classifiers read); without one the child inherits ours.
       env: opts.env ?? process.env,
     });
     running.add(this);

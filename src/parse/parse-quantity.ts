@@ -8,7 +8,9 @@ const QUANTITY = /^([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][
 
 /**
  * Parses a Kubernetes resource quantity ("64Mi", "100M", "5242880", "1e9") into a whole number of
- * bytes, exactly (BigInt arithmetic, no float rounding). Fractions of a byte are refused.
+ * bytes, exactly (BigInt arithmetic, no float rounding). Fractions of a byte are refused. The one
+ * size parser of snapstream (CLI flags, URL parameters, VSL keys, the agent config): suffixes are
+ * case-sensitive as in Kubernetes, so "M" is 10^6, "Mi" 2^20 and "m" milli (10^-3).
  */
 export function parseQuantityBytes(key: string, value: string): number {
   const bad = (why: string): never => {
@@ -36,6 +38,8 @@ export function parseQuantityBytes(key: string, value: string): number {
     bytes = mantissa * 10n ** BigInt(exp10);
   } else {
     const div = 10n ** BigInt(-exp10);
+    // "512m" is a classic slip for megabytes; in a quantity it is 0.512 (milli), so say so.
+    if (mantissa % div !== 0n && suffix === 'm') return bad('"m" is milli (10^-3) in a Kubernetes quantity: write "M" for 10^6 or "Mi" for 2^20');
     if (mantissa % div !== 0n) return bad('it is not a whole number of bytes');
     bytes = mantissa / div;
   }

@@ -20,6 +20,7 @@ import { VERSION } from '../version.js';
 import { backupKeying } from '../keys/backup-keying.js';
 import type { Keyring } from '../keys/keyring.js';
 import { dedupBackup } from '../dedup/dedup-backup.js';
+import { DEFAULT_TUNING, type TransferTuning } from './transfer-tuning.js';
 
 // Re-exported: callers and the restore pipeline have always imported these from here.
 export { DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, type TransferOptions } from '../plan/transfer-options.js';
@@ -33,6 +34,8 @@ export interface BackupDeps {
   hasher?: HasherFactory;
   /** Signing key (manifest signed, SHA-256 hashes) and/or master key (parts encrypted); see src/keys. */
   keys?: Keyring;
+  /** Benchmark/test knobs the edge read from the environment (transferTuningFrom); defaults otherwise. */
+  tuning?: TransferTuning;
 }
 
 export interface RunOptions {
@@ -151,10 +154,11 @@ export async function runBackupPlan(plan: BackupRunPlan, deps: BackupDeps, opts:
           base: { dataKey, snapshotGuid: snapGuid, previousSnapshotGuid: prevGuid, sendArgs, partPlan, startedAt: opened.record?.startedAt ?? startedAt.toISOString() },
           log,
           signal,
+          ...(deps.tuning?.progressRecordMs !== undefined ? { intervalMs: deps.tuning.progressRecordMs } : {}),
         })
       : undefined;
     if (!recorder) log.info({ to: store.describe(), keyed: !resumable }, 'this backup cannot be resumed (store or keys); an interrupted one starts again from byte 0');
-    const pipe = await openSocketPipe(log);
+    const pipe = await openSocketPipe(log, (deps.tuning ?? DEFAULT_TUNING).sendPipe);
     const proc = zfs.send(plan.dataset, snap, prev, signal, pipe?.childEnd);
     // The child has its own copy now; ours must go, or the reading end never sees EOF.
     pipe?.childEnd.destroy();
@@ -263,8 +267,8 @@ async function committedSame(store: ObjectStore, plan: BackupRunPlan, signal: Ab
  * The socket pair zfs send writes into (see SocketPipe); undefined where one cannot be made (no Unix
  * abstract sockets outside Linux), and the plain pipe is used instead.
  */
-async function openSocketPipe(log: Logger): Promise<SocketPipe | undefined> {
-  if (process.env.SNAPSTREAM_SEND_PIPE === 'pipe') return undefined;
+async function openSocketPipe(log: Logger, mode: TransferTuning['sendPipe']): Promise<SocketPipe | undefined> {
+  if (mode === 'pipe') return undefined;
   try {
     return await SocketPipe.open();
   } catch (e) {

@@ -7,7 +7,8 @@ import { PROGRESS_FORMAT, PROGRESS_VERSION, type ProgressRecord, type RecordedPa
 /**
  * Minimum time between record rewrites: 250 ms, growing by 1 ms per recorded part, so the record's
  * write rate in bytes stays ~constant: a 10,000-part record (~1 MB) is rewritten every 10 s (~100
- * kB/s, 0.1% of a 100 MB/s upload). SNAPSTREAM_PROGRESS_RECORD_MS sets a fixed interval instead.
+ * kB/s, 0.1% of a 100 MB/s upload). `intervalMs` (SNAPSTREAM_PROGRESS_RECORD_MS, read at the edge) sets
+ * a fixed interval instead.
  */
 export const MIN_RECORD_INTERVAL_MS = 250;
 
@@ -46,8 +47,7 @@ export class ProgressRecorder {
   constructor(private readonly o: RecorderOptions) {
     this.key = progressKeyFor(o.base.dataKey);
     for (const p of o.initial ?? []) this.parts.set(p.n, p);
-    const env = Number(process.env.SNAPSTREAM_PROGRESS_RECORD_MS);
-    this.fixedInterval = o.intervalMs ?? (process.env.SNAPSTREAM_PROGRESS_RECORD_MS && Number.isFinite(env) && env >= 0 ? env : undefined);
+    this.fixedInterval = o.intervalMs;
   }
 
   private get interval(): number {

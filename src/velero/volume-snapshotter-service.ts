@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { toGrpcError } from '../agent/grpc-status.js';
+import { toGrpcError } from '../wire/grpc-status.js';
 import { ErrorCode, SnapstreamError, toSnapstreamError } from '../errors.js';
 import { VolumeSnapshotter, type SnapshotterDeps } from './volume-snapshotter.js';
 

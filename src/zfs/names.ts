@@ -70,10 +70,6 @@ export function snapshotName(dataset: DatasetName, snapshot: SnapshotShortName):
   return full as SnapshotName;
 }
 
-export function poolOf(dataset: DatasetName): string {
-  return dataset.split('/')[0]!;
-}
-
 /** ZFS user property names: "module:property", lowercase, as `zfs set` requires. */
 export function parseUserPropertyName(name: string): string {
   if (!/^[a-z0-9_.:-]{1,255}$/.test(name) || !name.includes(':') || name.startsWith('-')) {

@@ -11,6 +11,7 @@ import {
   parseUserPropertyName,
   snapshotName,
 } from './names.js';
+import { datasetBusy, datasetNotFound, optionUnsupported, zfsFailedWith } from './stderr-classifiers.js';
 
 export interface ZfsOptions {
   /** Path of the `zfs` binary (default "zfs" from PATH). A wrapper script is fine. */
@@ -18,6 +19,8 @@ export interface ZfsOptions {
   /** Pools (or dataset prefixes) this process may touch; empty = any. */
   allowedPools?: readonly string[];
   log: Logger;
+  /** The environment zfs runs with, given by the edge (CLI, agent start): this module reads none. */
+  env: Readonly<NodeJS.ProcessEnv>;
 }
 
 export interface SnapshotInfo {
@@ -49,10 +52,15 @@ export class Zfs {
   private recvResumable: Promise<boolean> | undefined;
   private recvSupportProbe: Promise<RecvSupport> | undefined;
 
+  /** The environment every zfs command runs with (the edge's, LC_ALL=C). */
+  readonly commandEnv: NodeJS.ProcessEnv;
+
   constructor(opts: ZfsOptions) {
     this.binary = opts.binary ?? 'zfs';
     this.allowed = opts.allowedPools ?? [];
     this.log = opts.log;
+    // The C locale keeps zfs's messages in the English the stderr classifiers are anchored on.
+    this.commandEnv = { ...opts.env, LC_ALL: 'C' };
   }
 
   checkAllowed(ds: DatasetName): void {
@@ -61,7 +69,7 @@ export class Zfs {
 
   /** Runs a short zfs command and returns its stdout; a non-zero exit throws ZFS_FAILED. */
   async run(args: string[], signal?: AbortSignal): Promise<string> {
-    const p = new OwnedProcess(this.binary, args, { signal, env: { ...process.env, LC_ALL: 'C' } });
+    const p = new OwnedProcess(this.binary, args, { signal, env: this.commandEnv });
     const chunks: Buffer[] = [];
     let size = 0;
     p.stdout.on('data', (b: Buffer) => {
@@ -100,7 +108,7 @@ export class Zfs {
       await this.run(['list', '-H', '-o', 'name', ...(snap ? ['-t', 'snapshot'] : []), name], signal);
       return true;
     } catch (e) {
-      if (e instanceof SnapstreamError && /does not exist/.test(String(e.details.stderr))) return false;
+      if (zfsFailedWith(e, datasetNotFound)) return false;
       throw e;
     }
   }
@@ -235,7 +243,7 @@ export class Zfs {
           return { bytes: Number(m[1]), exact: true };
         }
       } catch (e) {
-        if (!(e instanceof SnapstreamError) || !/invalid option/.test(String(e.details.stderr))) throw e;
+        if (!zfsFailedWith(e, (s) => optionUnsupported(s, 'n'))) throw e;
       }
       this.sendDryRunSupported = false;
     }
@@ -263,7 +271,7 @@ export class Zfs {
     this.checkAllowed(ds);
     const args = this.sendArgs(ds, snap, prev);
     this.log.debug({ args }, 'spawning zfs send');
-    return new OwnedProcess(this.binary, args, { stdout: stdout ?? 'pipe', signal, env: { ...process.env, LC_ALL: 'C' } });
+    return new OwnedProcess(this.binary, args, { stdout: stdout ?? 'pipe', signal, env: this.commandEnv });
   }
 
   /**
@@ -273,7 +281,7 @@ export class Zfs {
   recvSupport(signal?: AbortSignal): Promise<RecvSupport> {
     this.recvSupportProbe ??= (async () => {
       // `-n` (dry run) with no target: only the usage text, and never counted as a receive by wrappers.
-      const p = new OwnedProcess(this.binary, ['recv', '-n'], { signal, env: { ...process.env, LC_ALL: 'C' } });
+      const p = new OwnedProcess(this.binary, ['recv', '-n'], { signal, env: this.commandEnv });
       const st = await p.exit;
       return parseRecvSupport(st.stderr);
     })().catch(() => NO_RECV_PINNING);
@@ -290,7 +298,7 @@ export class Zfs {
     // -s (only where supportsResumableRecv said so) keeps a partial receive instead of discarding it.
     const args = ['recv', ...(opts.force ? ['-F'] : []), ...(opts.resumable ? ['-s'] : []), ...(opts.pin ?? []), target];
     this.log.debug({ args }, 'spawning zfs recv');
-    return new OwnedProcess(this.binary, args, { stdin: 'pipe', stdout: 'ignore', signal: opts.signal, env: { ...process.env, LC_ALL: 'C' } });
+    return new OwnedProcess(this.binary, args, { stdin: 'pipe', stdout: 'ignore', signal: opts.signal, env: this.commandEnv });
   }
 
   /** Mounts the filesystem if it is not mounted (a dataset renamed while unmounted stays so on zfs-fuse). */
@@ -345,10 +353,10 @@ export class Zfs {
   supportsResumableRecv(probeTarget: DatasetName, signal?: AbortSignal): Promise<boolean> {
     this.checkAllowed(probeTarget);
     this.recvResumable ??= (async () => {
-      const p = new OwnedProcess(this.binary, ['recv', '-s', '-n', probeTarget], { stdin: 'pipe', stdout: 'ignore', signal, env: { ...process.env, LC_ALL: 'C' } });
+      const p = new OwnedProcess(this.binary, ['recv', '-s', '-n', probeTarget], { stdin: 'pipe', stdout: 'ignore', signal, env: this.commandEnv });
       p.stdin.end();
       const st = await p.exit;
-      const supported = !/invalid option|illegal option|unrecognized option/i.test(st.stderr);
+      const supported = !optionUnsupported(st.stderr, 's');
       this.log.debug({ supported }, 'zfs recv -s support probed');
       return supported;
     })();
@@ -387,5 +395,5 @@ function firstLines(s: string, n = 3): string {
 }
 
 function isBusy(e: unknown): boolean {
-  return e instanceof SnapstreamError && /busy/.test(String(e.details.stderr));
+  return zfsFailedWith(e, datasetBusy);
 }

@@ -68,7 +68,7 @@ export async function makeLocation(kind: LocationKind): Promise<TestLocation> {
 }
 
 export function makeZfs(binary?: string): Zfs {
-  return new Zfs({ log: silentLog, binary });
+  return new Zfs({ log: silentLog, binary, env: process.env });
 }
 
 export function testDataset(name: string): DatasetName {

@@ -43,6 +43,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
+import { datasetBusy, datasetNotFound } from '../../src/zfs/stderr-classifiers.js';
 
 export interface S3Endpoint {
   endpoint: string;
@@ -244,9 +245,11 @@ export async function destroyDataset(dataset: string, attempts = 20): Promise<vo
       await run('zfs', ['destroy', '-r', '-f', dataset], { timeoutMs: 60_000 });
       return;
     } catch (e) {
+      // run() says "<command> exited N: <stderr>"; the classifiers read zfs's own lines.
       const msg = String((e as Error).message);
-      if (/does not exist/.test(msg)) return;
-      if (i >= attempts || !/busy/.test(msg)) throw e;
+      const stderr = msg.slice(msg.indexOf(': ') + 2);
+      if (datasetNotFound(stderr)) return;
+      if (i >= attempts || !datasetBusy(stderr)) throw e;
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -2,6 +2,7 @@ import { int, parse, required, str, usage } from '../args.js';
 import { ZFS_FLAGS, interruptSignal, locationFor, loggerFor, printJson, storeFor, zfsFor } from '../context.js';
 import { fmtBytes, progressReporter } from '../progress-bar.js';
 import { parseQuantityBytes } from '../../parse/parse-quantity.js';
+import { transferTuningFrom } from '../../transfer/transfer-tuning.js';
 import { parseSnapshotName, parseSnapshotShortName } from '../../zfs/names.js';
 import { runBackup } from '../../transfer/backup.js';
 import { KEY_FLAGS, KEY_HELP, keyringFor } from '../key-flags.js';
@@ -101,7 +102,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
           stallTimeoutMs: stall === undefined ? undefined : stall * 1000,
         },
       },
-      { zfs, store, log, keys },
+      { zfs, store, log, keys, tuning: transferTuningFrom(process.env) },
       { signal, onProgress: progress.onProgress, onResume: (r) => (resume = r) },
     );
     progress.done();

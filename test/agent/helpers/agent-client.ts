@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { loadAgentProto } from '../../../src/agent/agent-proto.js';
-import { decodeStatusReason } from '../../../src/agent/status-details.js';
+import { loadAgentProto } from '../../../src/wire/agent-proto.js';
+import { decodeStatusReason } from '../../helpers/decode-status.js';
 
 export type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 

@@ -52,7 +52,15 @@ describe('parseBytes / isLoopbackHost', () => {
     expect(parseBytes('1Gi', 'x')).toBe(1073741824);
     expect(parseBytes('2G', 'x')).toBe(2e9);
     expect(parseBytes(1024, 'x')).toBe(1024);
-    expect(() => parseBytes('12 parsecs', 'x')).toThrow(/byte size/);
+    expect(() => parseBytes('12 parsecs', 'x')).toThrow(/not a valid size/);
+  });
+  it('reads sizes with the one quantity parser: "m" is milli, suffixes are case-sensitive', () => {
+    // It used to read "512m" as 512 * 10^6 here while every other size in snapstream read it as milli.
+    expect(() => parseBytes('512m', 'memoryBudgetBytes')).toThrow(/config memoryBudgetBytes: "512m" is not a valid size \("m" is milli/);
+    expect(parseBytes('512M', 'x')).toBe(512e6);
+    expect(parseBytes('1000m', 'x')).toBe(1);
+    for (const v of ['64MiB', '2g', '1gi', true]) expect(() => parseBytes(v, 'x'), String(v)).toThrow(/not a valid size|byte size/);
+    expect(() => buildAgentConfig({ tls, clients, allowedPools: ['t'], memoryBudgetBytes: '256m' })).toThrow(/memoryBudgetBytes.*milli/);
   });
   it('knows loopback', () => {
     expect(isLoopbackHost('127.0.0.1')).toBe(true);

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { ErrorCode, toSnapstreamError } from '../errors.js';
+import { ErrorCode, SnapstreamError, toSnapstreamError } from '../errors.js';
 import { redactText } from '../redact.js';
 import { encodeStatus } from './status-details.js';
 
@@ -66,4 +66,20 @@ export function toGrpcError(e: unknown): Partial<grpc.StatusObject> & { code: gr
   const message = redactText(err.message);
   md.set('grpc-status-details-bin', encodeStatus(code, message, err.code, facts));
   return { code, details: message, metadata: md };
+}
+
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
+
+/** A gRPC failure as a SnapstreamError: the agent's stable code when it sent one, else from the status. */
+export function fromGrpcError(e: grpc.ServiceError, what: string): SnapstreamError {
+  const sent = String(e.metadata?.get(ERROR_CODE_HEADER)[0] ?? '');
+  const retryHeader = String(e.metadata?.get(RETRYABLE_HEADER)[0] ?? '');
+  let code: ErrorCode;
+  if (KNOWN_CODES.has(sent)) code = sent as ErrorCode;
+  else if (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) code = ErrorCode.UNAVAILABLE;
+  else if (e.code === grpc.status.CANCELLED) code = ErrorCode.ABORTED;
+  else if (e.code === grpc.status.UNAUTHENTICATED || e.code === grpc.status.PERMISSION_DENIED) code = ErrorCode.PERMISSION_DENIED;
+  else code = ErrorCode.INTERNAL;
+  const retryable = retryHeader !== '' ? retryHeader === 'true' : code === ErrorCode.UNAVAILABLE;
+  return new SnapstreamError(code, `agent ${what}: ${e.details || e.message}`, { cause: e, retryable, details: { grpcCode: e.code } });
 }

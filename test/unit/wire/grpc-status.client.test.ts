@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { fromGrpcError } from '../../../src/controller/grpc-agent-client.js';
+import { fromGrpcError } from '../../../src/wire/grpc-status.js';
 
 describe('agent errors', () => {
   const err = (code: grpc.status, md: Record<string, string> = {}): grpc.ServiceError => {

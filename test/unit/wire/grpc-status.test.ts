@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, SnapstreamError } from '../../../src/errors.js';
-import { grpcCodeFor, toGrpcError } from '../../../src/agent/grpc-status.js';
-import { decodeStatusReason, encodeErrorInfo } from '../../../src/agent/status-details.js';
+import { grpcCodeFor, toGrpcError } from '../../../src/wire/grpc-status.js';
+import { encodeErrorInfo } from '../../../src/wire/status-details.js';
+import { decodeStatusReason } from '../../helpers/decode-status.js';
 
 describe('error -> gRPC status', () => {
   it('maps every error code to a specific status', () => {

@@ -1,0 +1,13 @@
+// Original file: proto/snapstream/v1/agent.proto
+
+import type { Location as _snapstream_v1_Location, Location__Output as _snapstream_v1_Location__Output } from '../../snapstream/v1/Location.js';
+
+export interface ListBackupsRequest {
+  'location'?: (_snapstream_v1_Location | null);
+  'volumeName'?: (string);
+}
+
+export interface ListBackupsRequest__Output {
+  'location': (_snapstream_v1_Location__Output | null);
+  'volumeName': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: proto/snapstream/v1/agent.proto
+
+
+export interface ListSnapshotsRequest {
+  'dataset'?: (string);
+}
+
+export interface ListSnapshotsRequest__Output {
+  'dataset': (string);
+}

@@ -1,0 +1,12 @@
+// Original file: proto/snapstream/v1/agent.proto
+
+
+export interface WatchJobRequest {
+  'jobId'?: (string);
+  'progressIntervalMs'?: (number);
+}
+
+export interface WatchJobRequest__Output {
+  'jobId': (string);
+  'progressIntervalMs': (number);
+}
