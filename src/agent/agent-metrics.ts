@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { StoreRequestMetrics } from '../store/decorators/store-request-metrics.js';
 import type { JobHooks } from './jobs/job-manager.js';
 import type { JobKind, JobPhase } from './jobs/job-types.js';
 
@@ -22,6 +23,8 @@ export class AgentMetrics {
   /** h15-dedup: logical stream bytes of deduplicated backups, and the bytes they added (ratio = logical / added). */
   readonly dedupLogicalBytes: Counter;
   readonly dedupAddedBytes: Counter;
+  /** Requests of every store the agent opens (the stores' metrics decorator feeds it). */
+  readonly store: StoreRequestMetrics;
 
   constructor(opts: { memoryBudgetBytes: number; defaultMetrics?: boolean }) {
     const registers = [this.registry];
@@ -50,6 +53,7 @@ export class AgentMetrics {
     this.memoryBudget.set(opts.memoryBudgetBytes);
     this.dedupLogicalBytes = new Counter({ name: 'snapstream_dedup_logical_bytes_total', help: 'Stream bytes of deduplicated backups (what a plain backup would have stored)', registers });
     this.dedupAddedBytes = new Counter({ name: 'snapstream_dedup_added_bytes_total', help: 'Bytes deduplicated backups added to their locations (new segments + recipes)', registers });
+    this.store = new StoreRequestMetrics(this.registry);
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'snapstream_' });
   }
 

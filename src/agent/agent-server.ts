@@ -56,7 +56,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     log,
     tuning: transferTuningFrom(process.env),
     // claimingStore: the cleanup pass never removes the upload of a backup running right now.
-    openStore: async (cfg) => claimingStore(await openStore(cfg, { log, maxSockets: config.defaultConcurrency * 2 + 4 })),
+    openStore: async (cfg) => claimingStore(await openStore(cfg, { log, maxSockets: config.defaultConcurrency * 2 + 4, metrics: metrics.store })),
   };
   if (config.recoverOnStart) await recoverAtStart(config, zfs, log);
 

@@ -9,7 +9,7 @@ import type { ObjectStore } from '../store/object-store.js';
 import type { HasherFactory } from '../model/hasher.js';
 import { MANIFEST_FORMAT, type Manifest } from '../model/manifest.js';
 import type { ProgressMeter } from '../transfer/progress.js';
-import { throttle } from '../transfer/throttle.js';
+import { Pacer } from '../store/decorators/rate-limited-store.js';
 import { VERSION } from '../version.js';
 import type { DatasetName, SnapshotShortName } from '../zfs/names.js';
 import type { Zfs } from '../zfs/zfs.js';
@@ -119,6 +119,8 @@ export async function dedupBackup(i: DedupBackupInput): Promise<DedupOutcome> {
 
   const proc = i.zfs.send(i.dataset, i.snap, i.prev, signal);
   const started = Date.now();
+  const pacer = i.rateLimitBytesPerSec ? new Pacer(i.rateLimitBytesPerSec) : undefined;
+  let paced = 0;
   meter.setPhase('transfer');
   try {
     for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
@@ -133,7 +135,10 @@ export async function dedupBackup(i: DedupBackupInput): Promise<DedupOutcome> {
         if (failure) throw failure;
         at = splitter.push(chunk, at);
       }
-      if (i.rateLimitBytesPerSec) await throttle(splitter.streamBytes, started, i.rateLimitBytesPerSec, signal);
+      if (pacer) {
+        await pacer.take(splitter.streamBytes - paced, signal);
+        paced = splitter.streamBytes;
+      }
     }
     checkExit(await proc.exit, 'zfs send');
     splitter.finish();

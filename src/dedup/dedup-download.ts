@@ -2,7 +2,7 @@ import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { Layout } from '../model/layout.js';
 import type { DownloadOptions } from '../transfer/download-stream.js';
 import type { Manifest } from '../model/manifest.js';
-import { throttle } from '../transfer/throttle.js';
+import { Pacer } from '../store/decorators/rate-limited-store.js';
 import { DRR_HEADER_BYTES, type ByteOrder, RecordType, decodeRecordHeader, streamByteOrder } from '../zstream/record-header.js';
 import { readRecipeChunk } from './recipe-reader.js';
 import type { SegmentRef } from './recipe.js';
@@ -39,7 +39,8 @@ export async function downloadDedup(o: DownloadOptions & { dedupCodec?: SegmentC
   let outBytes = 0;
   let bytes = 0;
   let n = 0;
-  const started = Date.now();
+  const pacer = o.rateLimitBytesPerSec ? new Pacer(o.rateLimitBytesPerSec) : undefined;
+  let paced = 0;
   const flush = async () => {
     if (outBytes === 0) return;
     const data = out.length === 1 ? out[0]! : Buffer.concat(out, outBytes);
@@ -49,7 +50,10 @@ export async function downloadDedup(o: DownloadOptions & { dedupCodec?: SegmentC
     await o.sink(data, { n, offset: bytes, size: data.length });
     bytes += data.length;
     o.meter.add(data.length);
-    if (o.rateLimitBytesPerSec) await throttle(bytes, started, o.rateLimitBytesPerSec, o.signal);
+    if (pacer) {
+      await pacer.take(bytes - paced, o.signal);
+      paced = bytes;
+    }
   };
   // Flushes what came before, never the piece just added: the stream's last bytes stay held back.
   const emit = async (b: Buffer) => {

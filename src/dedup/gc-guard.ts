@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../errors.js';
-import { sleep } from '../transfer/retry.js';
+import { sleep } from '../store/decorators/with-retry.js';
 import { DEFAULT_GC_GRACE_MS, readMark, readSweep } from './gc-state.js';
 import { type SegmentStore, idOfSegmentKey, segmentsPrefix } from './segment-store.js';
 

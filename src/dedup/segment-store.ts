@@ -3,7 +3,6 @@ import type { Layout } from '../model/layout.js';
 import type { ObjectInfo, ObjectStore } from '../store/object-store.js';
 import { joinKey } from '../store/object-key.js';
 import { readInto } from '../transfer/download-stream.js';
-import { DEFAULT_RETRY, withRetry } from '../transfer/retry.js';
 
 /**
  * Where a location keeps deduplicated data: `[<backupPathPrefix>/]dedup/seg/<2 hex>/<id>` for segments
@@ -30,8 +29,6 @@ export function idOfSegmentKey(layout: Layout, key: string): string | undefined 
   return m && m[2]!.startsWith(m[1]!) ? m[2] : undefined;
 }
 
-const RETRY = { ...DEFAULT_RETRY, attempts: 4 };
-
 export class SegmentStore {
   constructor(
     readonly store: ObjectStore,
@@ -39,36 +36,32 @@ export class SegmentStore {
   ) {}
 
   async head(id: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
-    return withRetry(() => this.store.head(segmentKey(this.layout, id), { signal }), { ...RETRY, signal });
+    // The store is decorated (openStore): its retry decorator retries, not this class.
+    return this.store.head(segmentKey(this.layout, id), { signal });
   }
 
   /** `sha256`: the stored bytes' SHA-256 when the caller knows it (the id of an unkeyed segment). */
   async put(id: string, stored: Buffer, signal?: AbortSignal, sha256?: string): Promise<void> {
-    await withRetry(() => this.store.put(segmentKey(this.layout, id), stored, { signal, contentType: 'application/octet-stream', sha256 }), { ...RETRY, signal });
+    await this.store.put(segmentKey(this.layout, id), stored, { signal, contentType: 'application/octet-stream', sha256 });
   }
 
   /** Reads a stored segment of exactly `size` bytes into `buf` (or a new buffer). */
   async get(id: string, size: number, signal?: AbortSignal, buf?: Buffer): Promise<Buffer> {
     const key = segmentKey(this.layout, id);
     const into = buf && buf.length >= size ? buf.subarray(0, size) : Buffer.allocUnsafe(size);
-    return withRetry(
-      async () => {
-        const range = { offset: 0, length: size };
-        let got: number;
-        try {
-          got = this.store.getInto ? await this.store.getInto(key, range, into, { signal }) : await readInto(await this.store.get(key, { range, signal }), into, signal);
-        } catch (e) {
-          if (e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND) {
-            throw new SnapstreamError(ErrorCode.NOT_FOUND, `segment ${id} is missing in ${this.store.describe()} (${key}); the backup cannot be rebuilt`, { details: { segment: id } });
-          }
-          throw e;
-        }
-        if (got !== size) {
-          throw new SnapstreamError(ErrorCode.TRUNCATED, `segment ${id} returned ${got} of ${size} bytes`, { retryable: true, details: { segment: id, expected: size, actual: got } });
-        }
-        return into;
-      },
-      { ...RETRY, signal },
-    );
+    const range = { offset: 0, length: size };
+    let got: number;
+    try {
+      got = this.store.getInto ? await this.store.getInto(key, range, into, { signal }) : await readInto(await this.store.get(key, { range, signal }), into, signal);
+    } catch (e) {
+      if (e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND) {
+        throw new SnapstreamError(ErrorCode.NOT_FOUND, `segment ${id} is missing in ${this.store.describe()} (${key}); the backup cannot be rebuilt`, { details: { segment: id } });
+      }
+      throw e;
+    }
+    if (got !== size) {
+      throw new SnapstreamError(ErrorCode.TRUNCATED, `segment ${id} returned ${got} of ${size} bytes`, { retryable: true, details: { segment: id, expected: size, actual: got } });
+    }
+    return into;
   }
 }

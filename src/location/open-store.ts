@@ -1,16 +1,31 @@
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../store/object-store.js';
 import { LocalStore } from '../store/local-store.js';
+import { type DecorateOptions, decorateStore } from '../store/decorators/decorate-store.js';
 import type { LocationConfig } from './location-config.js';
 
 export interface OpenStoreOptions {
   log: Logger;
-  /** Sockets to keep per host (upload concurrency plus restore window). */
+  /** Sockets to keep per host (upload concurrency plus restore window); also the request limit. */
   maxSockets?: number;
+  /** Request metrics (the agent's registry). */
+  metrics?: DecorateOptions['metrics'];
+  /** Retry policies by kind of call (tests use short ones). */
+  retry?: DecorateOptions['retry'];
 }
 
-/** Builds the ObjectStore for a location. The one place that knows every backend. */
+/** Builds the decorated ObjectStore for a location (decorate-store.ts shows the stack). */
 export async function openStore(cfg: LocationConfig, opts: OpenStoreOptions): Promise<ObjectStore> {
+  return decorateStore(await openBackend(cfg, opts), {
+    log: opts.log,
+    ...(opts.maxSockets ? { maxConcurrent: opts.maxSockets } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.retry ? { retry: opts.retry } : {}),
+  });
+}
+
+/** The bare backend for a location. The one place that knows every backend. */
+async function openBackend(cfg: LocationConfig, opts: OpenStoreOptions): Promise<ObjectStore> {
   const s = cfg.store;
   switch (s.provider) {
     case 'local':

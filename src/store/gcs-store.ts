@@ -50,6 +50,7 @@ export interface GcsStoreOptions {
 export class GcsStore implements ObjectStore {
   readonly limits: StoreLimits;
   readonly storage: Storage;
+  private readonly streamStorage: Storage;
   readonly bucket: Bucket;
   private readonly root: string;
   private readonly log: Logger;
@@ -67,18 +68,21 @@ export class GcsStore implements ObjectStore {
       // handing the path to the library would let it read /dev/zero.
       throw new SnapstreamError(ErrorCode.INTERNAL, 'GcsStore: credentialsFile given without its checked contents; open the store through openStore()');
     }
-    this.storage =
-      opts.storage ??
-      new Storage({
-        // keyFilename used to supply the key file's project_id; with parsed credentials we pass it.
-        ...(cfg.projectId ? { projectId: cfg.projectId } : typeof opts.credentials?.project_id === 'string' ? { projectId: opts.credentials.project_id } : {}),
-        ...(opts.credentials ? { credentials: opts.credentials as never } : {}),
-        // The library retries only requests it can prove idempotent (a generation precondition);
-        // everything this store sends is idempotent by construction (whole-object puts of the same
-        // bytes, deletes that ignore 404, compose of the same sources, resumable sessions that
-        // re-query their offset), so transient failures are retried like the S3 SDK does.
-        retryOptions: { idempotencyStrategy: IdempotencyStrategy.RetryAlways, maxRetries: 4, totalTimeout: 300 },
-      });
+    const clientOpts = {
+      // keyFilename used to supply the key file's project_id; with parsed credentials we pass it.
+      ...(cfg.projectId ? { projectId: cfg.projectId } : typeof opts.credentials?.project_id === 'string' ? { projectId: opts.credentials.project_id } : {}),
+      ...(opts.credentials ? { credentials: opts.credentials as never } : {}),
+    };
+    // No library retries: the store's retry decorator is the only retry (src/store/decorators/),
+    // so a request gets its policy's attempts, not those times the library's.
+    this.storage = opts.storage ?? new Storage({ ...clientOpts, retryOptions: { autoRetry: false } });
+    // Except inside a resumable stream: there only the library can resend (the slice it still holds
+    // after a socket error), and a failure that escapes is final for the upload (not retryable), so
+    // the decorator never repeats it and attempts do not multiply. The library retries only requests
+    // it can prove idempotent (a generation precondition); a resumable session re-queries its offset,
+    // so it is idempotent by construction.
+    this.streamStorage =
+      opts.storage ?? new Storage({ ...clientOpts, retryOptions: { idempotencyStrategy: IdempotencyStrategy.RetryAlways, maxRetries: 4, totalTimeout: 300 } });
     this.bucket = this.storage.bucket(cfg.bucket);
     const emulator = process.env.STORAGE_EMULATOR_HOST;
     this.where = `gs://${cfg.bucket}${this.root ? `/${this.root}` : ''}${emulator ? ` (emulator ${redactHost(emulator)})` : ''}`;
@@ -173,7 +177,7 @@ export class GcsStore implements ObjectStore {
         opts,
       );
     }
-    const f = this.bucket.file(fullKey);
+    const f = this.streamStorage.bucket(this.bucket.name).file(fullKey);
     return new GcsResumableUpload(
       key,
       f,

@@ -1,14 +1,20 @@
 import type { Readable } from 'node:stream';
 
 /**
- * The one storage interface every backend implements (local directory, S3, GCS). Deliberately narrow,
- * like restic's Backend: whole-object put for small things, a multipart upload for streams, ranged
- * reads, head, list, delete. Retry, metrics and rate limiting are wrappers over this interface, not
- * features of each backend.
+ * The one storage interface every backend implements (local directory, S3, GCS, the tests' memory
+ * store). Deliberately narrow, like restic's Backend: whole-object put for small things, a multipart
+ * upload for streams, ranged reads, head, list, delete.
+ *
+ * Backends only move bytes and classify their failures. Retry, concurrency limits, metrics and
+ * logging are decorators over this same interface (src/store/decorators/), stacked in one place,
+ * decorateStore(); the per-transfer rate limit is one more decorator, applied by the pipeline that
+ * knows the rate. So a backend never retries on its own (SDK-internal retries are off), and every
+ * caller outside src/store/ sees the decorated store.
  *
  * Keys are validated ObjectKeys (see object-key.ts); a backend may assume they are safe.
  * Errors are SnapstreamErrors: NOT_FOUND for a missing key, STORE_FAILED otherwise, with
- * `retryable` set by the backend (it knows which of its failures are transient).
+ * `retryable` set by the backend (it knows which of its failures are transient); the retry
+ * decorator asks only that flag.
  */
 export interface ObjectStore {
   readonly limits: StoreLimits;
@@ -66,6 +72,11 @@ export interface StoreLimits {
 
 export interface SignalOptions {
   signal?: AbortSignal;
+  /**
+   * Told of every retry the retry decorator makes for this call (after a retryable failure, before
+   * the next attempt), so a transfer's meter can count them. Backends ignore it.
+   */
+  onRetry?: (err: unknown, attempt: number) => void;
 }
 
 export interface CleanupUploadsOptions extends SignalOptions {

@@ -48,8 +48,6 @@ export interface S3StoreOptions {
   log: Logger;
   /** Sockets per host; at least the upload concurrency plus room for the restore window. */
   maxSockets?: number;
-  /** SDK attempts per request (the SDK backs off between them). */
-  maxAttempts?: number;
   /** Page size for list (tests use a small one to exercise paging). */
   listPageSize?: number;
 }
@@ -99,7 +97,9 @@ export class S3Store implements ObjectStore {
       // Non-AWS servers reject (or, worse, store) aws-chunked bodies with flexible checksums.
       requestChecksumCalculation: cfg.checksums,
       responseChecksumValidation: cfg.checksums,
-      maxAttempts: opts.maxAttempts ?? 4,
+      // One attempt: the store's retry decorator is the only retry (src/store/decorators/), so a
+      // part gets its policy's attempts, not those times the SDK's.
+      maxAttempts: 1,
       requestHandler: new NodeHttpHandler({
         httpAgent: new http.Agent(agentOpts),
         httpsAgent: new https.Agent({

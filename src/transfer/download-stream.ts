@@ -6,12 +6,12 @@ import { BufferPool } from './buffer-pool.js';
 import type { HasherFactory } from '../model/hasher.js';
 import { type Manifest, type ManifestPart, partHashOf } from '../model/manifest.js';
 import type { ProgressMeter } from './progress.js';
-import { DEFAULT_RETRY, withRetry } from './retry.js';
-import { throttle } from './throttle.js';
 import { downloadDedup } from '../dedup/dedup-download.js';
 import type { SegmentCodec } from '../dedup/segment-codec.js';
+import { rateLimited } from '../store/decorators/rate-limited-store.js';
 
 export interface DownloadOptions {
+  /** A decorated store (src/store/decorators/): ranged reads are retried there, not here. */
   store: ObjectStore;
   manifest: Manifest;
   /** Parts fetched ahead of the writer (ranged GETs in flight). */
@@ -43,7 +43,10 @@ export interface DownloadOptions {
  */
 export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: number }> {
   if (o.manifest.dedup) return downloadDedup(o);
-  const { manifest: m, store } = o;
+  const m = o.manifest;
+  const store = rateLimited(o.store, o.rateLimitBytesPerSec);
+  // The store's retry decorator retries (and logs) a failed part; the meter counts it for the job.
+  const onRetry = () => void o.meter.partsRetried++;
   const window = Math.max(1, o.window);
   const pool = new BufferPool(window + 1);
   const whole = o.hasher.create();
@@ -57,31 +60,19 @@ export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: num
     const len = p.storedSize ?? p.size;
     const buf = await pool.acquire(len, o.signal);
     try {
-      await withRetry(
-        async () => {
-          const range = { offset: at, length: len };
-          // Stores that can fill the part buffer in place do (no stream, no chunk copies).
-          const got = store.getInto
-            ? await store.getInto(m.dataKey, range, buf, { signal: o.signal })
-            : await readInto(await store.get(m.dataKey, { range, signal: o.signal }), buf, o.signal);
-          if (got !== len) {
-            throw new SnapstreamError(
-              ErrorCode.TRUNCATED,
-              `backup ${m.backup}: part ${p.n} at offset ${at} returned ${got} of ${len} bytes; the stored object ${m.dataKey} is truncated`,
-              { retryable: true, details: { part: p.n, offset: at, expected: len, actual: got } },
-            );
-          }
-        },
-        {
-          ...DEFAULT_RETRY,
-          attempts: 3,
-          signal: o.signal,
-          onRetry: (err, attempt) => {
-            o.meter.partsRetried++;
-            o.log.warn({ part: p.n, attempt, err: (err as Error).message }, 'part download failed, retrying');
-          },
-        },
-      );
+      const range = { offset: at, length: len };
+      // Stores that can fill the part buffer in place do (no stream, no chunk copies); every
+      // decorated store can.
+      const got = store.getInto
+        ? await store.getInto(m.dataKey, range, buf, { signal: o.signal, onRetry })
+        : await readInto(await store.get(m.dataKey, { range, signal: o.signal, onRetry }), buf, o.signal);
+      if (got !== len) {
+        throw new SnapstreamError(
+          ErrorCode.TRUNCATED,
+          `backup ${m.backup}: part ${p.n} at offset ${at} returned ${got} of ${len} bytes; the stored object ${m.dataKey} is truncated`,
+          { details: { part: p.n, offset: at, expected: len, actual: got } },
+        );
+      }
       const actual = o.hasher.hashHex(buf);
       const expected = partHashOf(p);
       if (actual !== expected) {
@@ -111,7 +102,6 @@ export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: num
   };
 
   let bytes = 0;
-  const started = Date.now();
   try {
     startNext();
     for (const p of m.parts) {
@@ -140,7 +130,6 @@ export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: num
       bytes += p.size;
       o.meter.part = p.n;
       o.meter.add(p.size);
-      if (o.rateLimitBytesPerSec) await throttle(bytes, started, o.rateLimitBytesPerSec, o.signal);
       startNext();
     }
   } catch (e) {

@@ -8,10 +8,10 @@ import type { HasherFactory } from '../model/hasher.js';
 import type { ManifestPart } from '../model/manifest.js';
 import { type PartPlan, partSizeFor } from '../plan/part-plan.js';
 import type { ProgressMeter } from './progress.js';
-import { DEFAULT_RETRY, withRetry } from './retry.js';
-import { throttle } from './throttle.js';
+import { rateLimitedUpload } from '../store/decorators/rate-limited-store.js';
 
 export interface UploadStreamOptions {
+  /** From a decorated store (src/store/decorators/): its parts are retried there, not here. */
   upload: MultipartUpload;
   limits: StoreLimits;
   plan: PartPlan;
@@ -57,7 +57,10 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
   const inflight = new Set<Promise<void>>();
   let failure: SnapstreamError | undefined;
   let chain: Promise<void> = Promise.resolve();
-  const started = Date.now();
+  // Paced on bytes sent: a resumed run re-reads its stored prefix at full speed.
+  const upload = rateLimitedUpload(o.upload, o.rateLimitBytesPerSec);
+  // The store's retry decorator retries (and logs) a failed part; the meter counts it for the job.
+  const onRetry = () => void o.meter.partsRetried++;
 
   const fail = (e: unknown) => {
     failure ??= toSnapstreamError(e, ErrorCode.STORE_FAILED);
@@ -66,18 +69,8 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
   let skippedBytes = 0;
   const send = async (n: number, offset: number, data: Buffer): Promise<void> => {
     try {
-      await withRetry(
-        // A keyed pipeline's part digest is the SHA-256 the store's signature needs: handed on, not redone.
-        () => o.upload.uploadPart({ number: n, offset, data, sha256: parts[n - 1]?.sha256 }, { signal: o.signal }),
-        {
-          ...DEFAULT_RETRY,
-          signal: o.signal,
-          onRetry: (err, attempt) => {
-            o.meter.partsRetried++;
-            o.log.warn({ part: n, attempt, err: (err as Error).message }, 'part upload failed, retrying');
-          },
-        },
-      );
+      // A keyed pipeline's part digest is the SHA-256 the store's signature needs: handed on, not redone.
+      await upload.uploadPart({ number: n, offset, data, sha256: parts[n - 1]?.sha256 }, { signal: o.signal, onRetry });
       o.meter.touch();
       o.onStored?.(parts[n - 1]!);
     } finally {
@@ -133,8 +126,6 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
     offset += fill;
     n++;
     o.meter.part = n;
-    // Paced on bytes sent: a resumed run re-reads its stored prefix at full speed.
-    if (o.rateLimitBytesPerSec) await throttle(offset - skippedBytes, started, o.rateLimitBytesPerSec, o.signal);
     size = partSizeFor(o.plan, n);
     buf = await acquire(pool, size, o);
     fill = 0;

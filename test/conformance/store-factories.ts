@@ -8,19 +8,29 @@ import type { GcsStoreConfig, S3StoreConfig } from '../../src/location/location-
 import { GcsStore } from '../../src/store/gcs-store.js';
 import { LocalStore } from '../../src/store/local-store.js';
 import { S3Store } from '../../src/store/s3-store.js';
+import { decorateStore } from '../../src/store/decorators/decorate-store.js';
+import { NO_RETRY } from '../../src/store/decorators/retry-policy.js';
+import type { ObjectStore } from '../../src/store/object-store.js';
 import { type S3Endpoint, createBucket, emptyAndDeleteBucket, uniqueName } from '../helpers/test-env.js';
 import type { ContractTarget } from './object-store-contract.js';
 
 /** Small pages, so the paging test needs only a few dozen objects yet crosses several pages. */
 export const LIST_PAGE_SIZE = 10;
 const log = pino({ level: process.env.SNAPSTREAM_TEST_LOG ?? 'warn' });
+/**
+ * Every store is tested as callers get it: the backend under the decorator stack of
+ * decorateStore() (retries included), so the suite checks what openStore() hands out.
+ */
+const decorated = (backend: ObjectStore) => decorateStore(backend, { log });
+/** For the dead endpoint and wrong credentials: the backend's first answer, no retries. */
+const once = (backend: ObjectStore) => decorateStore(backend, { log, retry: NO_RETRY });
 /** A port nothing listens on (TCP port 1 is reserved, and connecting to it is refused at once). */
 const DEAD = 'http://127.0.0.1:1';
 
 export async function localTarget(): Promise<ContractTarget> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sstest-conformance-local-'));
   return {
-    store: new LocalStore(dir),
+    store: decorated(new LocalStore(dir)),
     listPageSize: LIST_PAGE_SIZE,
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
@@ -41,15 +51,15 @@ export async function s3Target(ep: S3Endpoint, label: string = ep.name): Promise
   await createBucket(ep, bucket);
   const root = 'conformance/root';
   return {
-    store: new S3Store(s3Config(ep, bucket), { root, log, listPageSize: LIST_PAGE_SIZE }),
+    store: decorated(new S3Store(s3Config(ep, bucket), { root, log, listPageSize: LIST_PAGE_SIZE })),
     listPageSize: LIST_PAGE_SIZE,
-    unreachable: () => new S3Store(s3Config(ep, bucket, DEAD), { root, log, maxAttempts: 1 }),
-    throughProxy: (url) => new S3Store(s3Config(ep, bucket, url), { root, log }),
+    unreachable: () => once(new S3Store(s3Config(ep, bucket, DEAD), { root, log })),
+    throughProxy: (url) => decorated(new S3Store(s3Config(ep, bucket, url), { root, log })),
     server: hostPort(ep.endpoint),
     denied: () => {
       // Credentials from a shared-config profile (a production path) whose secret is wrong.
       process.env.AWS_SHARED_CREDENTIALS_FILE = deniedProfileFile(ep.accessKeyId);
-      return new S3Store({ ...s3Config(ep, bucket), profile: 'snapstream-denied' }, { root, log, maxAttempts: 1 });
+      return once(new S3Store({ ...s3Config(ep, bucket), profile: 'snapstream-denied' }, { root, log }));
     },
     dispose: () => emptyAndDeleteBucket(ep, bucket),
   };
@@ -69,10 +79,10 @@ export async function gcsTarget(opts: GcsTargetOptions): Promise<ContractTarget>
   if (opts.createBucket) await new Storage({ projectId: opts.projectId }).createBucket(bucket);
   const root = 'conformance/root';
   return {
-    store: new GcsStore(cfg, { root, log, listPageSize: LIST_PAGE_SIZE }),
+    store: decorated(new GcsStore(cfg, { root, log, listPageSize: LIST_PAGE_SIZE })),
     listPageSize: LIST_PAGE_SIZE,
-    unreachable: () => new GcsStore(cfg, { root, log, storage: deadStorage(opts.projectId) }),
-    throughProxy: (url) => withEmulatorHost(url, () => new GcsStore(cfg, { root, log })),
+    unreachable: () => once(new GcsStore(cfg, { root, log, storage: deadStorage(opts.projectId) })),
+    throughProxy: (url) => decorated(withEmulatorHost(url, () => new GcsStore(cfg, { root, log }))),
     server: hostPort(process.env.STORAGE_EMULATOR_HOST!),
     // Every object is gone by now (the suite deletes them); the bucket itself is best effort, as the
     // firebase emulator creates buckets implicitly and may refuse to delete them.

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, SnapstreamError } from '../../src/errors.js';
 import type { S3StoreConfig } from '../../src/location/location-config.js';
 import { S3Store } from '../../src/store/s3-store.js';
+import { decorateStore } from '../../src/store/decorators/decorate-store.js';
 import { downloadVerified } from '../../src/transfer/download-stream.js';
 import { loadHasher } from '../../src/model/hasher.js';
 import type { Manifest } from '../../src/model/manifest.js';
@@ -556,7 +557,8 @@ describe('fast ranged GET refuses wrong answers', () => {
     };
     srv?.close();
     srv = await fakeServer([right, cut, right]);
-    const store = new S3Store(cfg(srv.url), { root: '', log: silentLog });
+    // Retried by the store's retry decorator, as every store openStore() hands out.
+    const store = decorateStore(new S3Store(cfg(srv.url), { root: '', log: silentLog }), { log: silentLog });
     const meter = new ProgressMeter({ controller: new AbortController() });
     const got: Buffer[] = [];
     try {

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY } from '../../../src/transfer/retry.js';
 import { downloadVerified } from '../../../src/transfer/download-stream.js';
 import { ProgressMeter } from '../../../src/transfer/progress.js';
 import { sha256Hasher } from '../../../src/keys/sha256-hasher.js';
@@ -13,7 +12,6 @@ import { SEGMENT_ALIGN_BYTES } from '../../../src/dedup/segment-cut.js';
 import { MemoryStore } from '../../helpers/memory-store.js';
 import { blocksOf, buildStream } from './synthetic-stream.js';
 
-void DEFAULT_RETRY;
 const log = pino({ level: 'silent' });
 const layout = { backupPathPrefix: 'p', prefix: '' };
 const MASTER = { keyId: '0123456789abcdef', key: randomBytes(32) };

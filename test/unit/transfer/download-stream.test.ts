@@ -7,7 +7,7 @@ import type { Manifest } from '../../../src/model/manifest.js';
 import { ProgressMeter } from '../../../src/transfer/progress.js';
 import { MemoryStore } from '../../helpers/memory-store.js';
 import { sampleManifest } from '../model/fixtures.js';
-import { KiB, upload } from './fixtures.js';
+import { KiB, decorated, upload } from './fixtures.js';
 
 const log = pino({ level: 'silent' });
 
@@ -22,7 +22,7 @@ describe('verified download', () => {
     const ac = new AbortController();
     const out: Buffer[] = [];
     await downloadVerified({
-      store, manifest: m, window: 3, hasher: await loadHasher(), meter: new ProgressMeter({ controller: ac }), signal: ac.signal, log,
+      store: decorated(store), manifest: m, window: 3, hasher: await loadHasher(), meter: new ProgressMeter({ controller: ac }), signal: ac.signal, log,
       sink: async (d) => void out.push(Buffer.from(d)),
     });
     return Buffer.concat(out);

@@ -56,7 +56,7 @@ describe('upload pipeline', () => {
     expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
-  it('retries retryable part failures and fails on permanent ones', async () => {
+  it('counts the retries the store\'s retry decorator makes of a failed part, and fails on a permanent error', async () => {
     const store = new MemoryStore();
     let failures = 0;
     store.onPart = (p) => {
