@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
-import { redactLogArgs, redactPaths } from './redact.js';
+import { redactLogArgs } from './redact.js';
+import { redactPaths } from './secret-fields.js';
 
 /**
  * Credential-shaped fields are censored wherever they appear in a log object, and every string goes

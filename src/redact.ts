@@ -1,7 +1,7 @@
 /**
  * The one redactor. Everything that may carry a credential on its way to a log line or an error
  * message goes through here: structured log fields (by key, through pino's redaction paths built
- * from SECRET_FIELDS, and by value through redactDeep), location URLs (userinfo, credential-like
+ * from SECRET_FIELDS (src/secret-fields.ts), and by value through redactDeep), location URLs (userinfo, credential-like
  * query parameters, URLs nested inside query values such as `endpoint=`), and free text (error
  * messages from SDKs that quote a presigned URL or a header).
  *
@@ -24,41 +24,22 @@ export function isSecretKey(key: string): boolean {
 }
 
 /**
- * Field names pino censors at any depth up to four levels (its redaction needs literal paths). The
- * union of what the agent's and the CLI's loggers used to list separately.
+ * Field names pino censors at any depth up to four levels (its redaction needs literal paths), the
+ * ones no backend owns. Each store backend adds its own (StoreBackend.secretFields); the one list
+ * pino gets is their union, src/secret-fields.ts.
  */
-export const SECRET_FIELDS = [
+export const BASE_SECRET_FIELDS = [
   'secret',
-  'secretKey',
-  'secretAccessKey',
-  'secret_access_key',
-  'accessKeyId',
   'password',
   'token',
-  'sessionToken',
-  'session_token',
   'authorization',
   'Authorization',
-  'privateKey',
-  'private_key',
   'key',
   'keyPem',
   'certKey',
   'cert',
-  'credentials',
   'cloudCredentials',
-  'caCert',
 ];
-
-/** pino redaction paths: each secret field at the top level and up to four levels deep. */
-export function redactPaths(): string[] {
-  const out: string[] = [];
-  for (const f of SECRET_FIELDS) {
-    out.push(f);
-    for (let depth = 1; depth <= 4; depth++) out.push(`${'*.'.repeat(depth)}${f}`);
-  }
-  return out;
-}
 
 /** A copy of a string map with the values of credential-like keys replaced. */
 export function redactConfigMap(config: Record<string, string> | undefined): Record<string, string> {

@@ -1,8 +1,10 @@
 import pino, { type Logger } from 'pino';
-import { REDACTED, redactLogArgs, redactPaths } from '../redact.js';
+import { REDACTED, redactLogArgs } from '../redact.js';
+import { redactPaths } from '../secret-fields.js';
 
 // The redactor lives in src/redact.ts (one for logs and errors alike); re-exported for old callers.
-export { REDACTED, isSecretKey, redactConfigMap, redactPaths, redactUrl } from '../redact.js';
+export { REDACTED, isSecretKey, redactConfigMap, redactUrl } from '../redact.js';
+export { redactPaths } from '../secret-fields.js';
 
 export function createAgentLogger(opts: { level: string; name?: string; destination?: pino.DestinationStream }): Logger {
   return pino(

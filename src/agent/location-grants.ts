@@ -3,7 +3,7 @@ import type { LocationBehaviour } from '../config/location-settings.js';
 import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { LocationConfig, StoreConfig } from '../location/location-config.js';
 import { parseLocationUrl } from '../location/parse-location-url.js';
-import { redactUrl } from '../redact.js';
+import { labelOf } from '../store/store-registry.js';
 
 /**
  * Which locations a request may make the agent use. The agent is root on the node and holds the
@@ -106,13 +106,9 @@ export function grantFromLocation(cfg: LocationConfig, source: string, opts: { p
   }
 }
 
-/** Where a location points, for a refusal message: provider, bucket/dir, prefix, endpoint. No secrets. */
+/** Where a location points, for a refusal message: the backend's label (bucket/dir, prefix, endpoint). No secrets. */
 export function describeWhere(cfg: LocationConfig): string {
-  const s = cfg.store;
-  if (s.provider === 'local') return `file://${s.path}`;
-  const scheme = s.provider === 'aws' ? 's3' : 'gs';
-  const ep = s.provider === 'aws' && s.endpoint ? ` at endpoint ${redactUrl(s.endpoint)}` : s.provider === 'aws' ? ' at AWS' : '';
-  return `${scheme}://${s.bucket}/${cfg.layout.backupPathPrefix}${ep}`;
+  return labelOf(cfg.store, cfg.layout.backupPathPrefix);
 }
 
 function denied(message: string, setting: string): SnapstreamError {
@@ -128,7 +124,8 @@ function sameWhere(cfg: LocationConfig, g: LocationGrant): boolean {
   if (!underPrefix(cfg.layout.backupPathPrefix, g.prefix)) return false;
   if (s.provider === 'aws') {
     if (normalizeEndpoint(s.endpoint) !== g.endpoint) return false;
-    if (g.region !== undefined && s.region !== g.region) return false;
+    // A request without a region takes the grant's (withGrantCredentials), not the agent's environment.
+    if (g.region !== undefined && s.region !== undefined && s.region !== g.region) return false;
   }
   return true;
 }
@@ -157,7 +154,13 @@ function withGrantCredentials(cfg: LocationConfig, g: LocationGrant): LocationCo
   const { profile: _p, caCertPem: _c, ...rest } = s;
   return {
     ...cfg,
-    store: { ...rest, insecureSkipTLSVerify: g.insecureSkipTLSVerify, ...(g.profile ? { profile: g.profile } : {}), ...(g.caCertPem ? { caCertPem: g.caCertPem } : {}) },
+    store: {
+      ...rest,
+      ...(rest.region === undefined && g.region !== undefined ? { region: g.region } : {}),
+      insecureSkipTLSVerify: g.insecureSkipTLSVerify,
+      ...(g.profile ? { profile: g.profile } : {}),
+      ...(g.caCertPem ? { caCertPem: g.caCertPem } : {}),
+    },
   };
 }
 
@@ -169,7 +172,7 @@ function withGrantCredentials(cfg: LocationConfig, g: LocationGrant): LocationCo
 export function authorizeLocation(cfg: LocationConfig, grants: LocationGrants, what: string): LocationConfig {
   if (grants.allowAny) return cfg;
   const s = cfg.store;
-  if (s.provider === 'aws' && !REGION.test(s.region)) {
+  if (s.provider === 'aws' && s.region !== undefined && !REGION.test(s.region)) {
     throw new SnapstreamError(ErrorCode.INVALID_LOCATION, `${what}: region ${JSON.stringify(s.region.slice(0, 64))} is not a region name; give e.g. us-east-1`);
   }
   const all = [...grants.grants, ...[...grants.named.values()].map((n) => grantFromLocation(n.config, `locations.${n.name}`))];

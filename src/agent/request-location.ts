@@ -6,6 +6,7 @@ import type { LocationConfig } from '../location/location-config.js';
 import { parseLocationUrl } from '../location/parse-location-url.js';
 import { isSecretKey, redactUrl } from '../redact.js';
 import type { Location__Output } from '../wire/generated/snapstream/v1/Location.js';
+import { STORE_BACKENDS } from '../store/store-registry.js';
 import { type LocationGrants, authorizeLocation, describeWhere } from './location-grants.js';
 
 /** The Location message as proto-loader decodes it (oneofs: true; generated from agent.proto). */
@@ -67,11 +68,14 @@ function fromUrl(url: string): ResolvedLocation {
   return { config, describe: redactUrl(url.split('?')[0]!), identity: JSON.stringify(config) };
 }
 
+/** Keys that look like secrets but are settings (a CA bundle, a key file's path): each backend names its own. */
+const NOT_SECRETS = new Set(STORE_BACKENDS.flatMap((b) => b.settingsNotSecrets));
+
 function fromVsl(config: Record<string, string>, what: string): ResolvedLocation {
   // Credentials have no place in a location (the SDK chains supply them); refuse rather than carry
   // them. caCert (a CA bundle) and credentialsFile (a path) are settings, not secrets: a request may
   // repeat them only as its grant has them (location-grants.ts decides, before anything is read).
-  const secretKeys = Object.keys(config).filter((k) => isSecretKey(k) && k !== 'caCert' && k !== 'credentialsFile');
+  const secretKeys = Object.keys(config).filter((k) => isSecretKey(k) && !NOT_SECRETS.has(k));
   if (secretKeys.length > 0) {
     throw new SnapstreamError(
       ErrorCode.INVALID_LOCATION,

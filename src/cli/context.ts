@@ -9,6 +9,7 @@ import type { LocationBehaviour } from '../config/location-settings.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { Zfs } from '../zfs/zfs.js';
 import { type Options, type Parsed, str, usage } from './args.js';
+import { locationForms } from '../store/store-registry.js';
 
 /** Flags shared by the commands that touch ZFS. */
 export const ZFS_FLAGS: Options = {
@@ -43,7 +44,7 @@ export interface ResolvedLocation {
  */
 export async function locationFor(command: string, text: string | undefined, flag: string): Promise<ResolvedLocation> {
   if (!text) {
-    throw usage(command, `a location is required (${flag} file:///dir | s3://bucket/prefix?endpoint=... | gs://bucket/prefix | vsl.yaml)`);
+    throw usage(command, `a location is required (${flag} ${locationForms()} | vsl.yaml)`);
   }
   const m = /^(?!\w+:\/\/)(.+\.ya?ml)(?:#(.+))?$/.exec(text);
   if (!m) return { location: parseLocationUrl(text) };

@@ -7,6 +7,7 @@ import { lsCommand } from './commands/ls.js';
 import { restoreCommand } from './commands/restore.js';
 import { verifyCommand } from './commands/verify.js';
 import { redactText } from '../redact.js';
+import { locationForms } from '../store/store-registry.js';
 
 const HELP = `snapstream ${VERSION}: stream ZFS snapshots to object storage and back, verified end to end.
 
@@ -28,7 +29,7 @@ Commands:
   velero-plugin                                       serve the Velero VolumeSnapshotter plugin (Velero runs it)
   version   print the version
 
-Locations: file:///dir, s3://bucket/prefix?endpoint=URL&region=R, gs://bucket/prefix,
+Locations: ${locationForms(', ')},
 or a VolumeSnapshotLocation YAML file (vsl.yaml, or vsl.yaml#NAME when it holds several): its
 disableIncrementalBackups / restoreAllIncrementalSnapshots / autoSetTargetIP then apply.
 Keys (see docs/security.md): --signing-key, --trusted-key, --encryption-key on backup/restore/verify/ls/cat.

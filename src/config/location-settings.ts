@@ -1,5 +1,7 @@
 import type { Node } from 'yaml';
 import type { LocationConfig, StoreConfig } from '../location/location-config.js';
+import type { StoreBackend } from '../store/store-backend.js';
+import { STORE_BACKENDS, backendFor, providerList } from '../store/store-registry.js';
 import type { Layout } from '../model/layout.js';
 import { validateObjectKey } from '../store/object-key.js';
 import type { ConfigSource, MapEntry } from './config-source.js';
@@ -25,21 +27,14 @@ export interface LocationBehaviour {
 }
 
 /**
- * The keys of a VolumeSnapshotLocation's spec.config, as velero-plugin reads them (anchors.md), the
- * seed's `disableIncrementalBackups`, and snapstream's own `path` for provider `local`.
+ * The keys of a VolumeSnapshotLocation's spec.config, as velero-plugin reads them (anchors.md), and
+ * the seed's `disableIncrementalBackups`: the ones every provider takes, then each registered
+ * backend's own (StoreBackend.vslKeys: bucket, region, s3Url, ... for aws; path for local).
  */
-export const LOCATION_KEYS = [
+const COMMON_KEYS = [
   'provider',
-  'bucket',
-  'region',
   'prefix',
   'backupPathPrefix',
-  'profile',
-  's3Url',
-  's3ForcePathStyle',
-  'DisableSSL',
-  'insecureSkipTLSVerify',
-  'caCert',
   'multiPartChunkSize',
   'restApiTimeout',
   'namespace',
@@ -47,25 +42,13 @@ export const LOCATION_KEYS = [
   'restoreAllIncrementalSnapshots',
   'autoSetTargetIP',
   'disableIncrementalBackups',
-  'path',
-  'project',
-  'credentialsFile',
-  'parallelUpload',
   // h15-dedup: store new backups deduplicated (docs/dedup.md).
   'dedup',
 ] as const;
-type LocationKey = (typeof LOCATION_KEYS)[number];
-
-const PROVIDER_KEYS: Record<'aws' | 'gcp' | 'local', readonly LocationKey[]> = {
-  aws: ['bucket', 'region', 'profile', 's3Url', 's3ForcePathStyle', 'DisableSSL', 'insecureSkipTLSVerify', 'caCert'],
-  // project, credentialsFile, parallelUpload: snapstream's own (credentialsFile as velero-plugin-for-gcp names it).
-  gcp: ['bucket', 'project', 'credentialsFile', 'parallelUpload'],
-  local: ['path'],
-};
-const STORE_KEYS = new Set<LocationKey>([
-  'bucket', 'region', 'profile', 's3Url', 's3ForcePathStyle', 'DisableSSL', 'insecureSkipTLSVerify', 'caCert', 'path',
-  'project', 'credentialsFile', 'parallelUpload',
-]);
+/** Keys some backend reads: the store's part of a location, refused for the other providers. */
+const STORE_KEYS = new Set<string>(STORE_BACKENDS.flatMap((b) => b.vslKeys));
+export const LOCATION_KEYS: readonly string[] = [...COMMON_KEYS, ...STORE_KEYS];
+type LocationKey = string;
 
 /** S3's minimum part size; the plugin refuses smaller `multiPartChunkSize` too. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -73,10 +56,8 @@ export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
 export const DEFAULT_REST_API_TIMEOUT_MS = 60_000;
 
-const BUCKET = /^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const PREFIX = /^[A-Za-z0-9._-]*$/;
-const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
 /**
  * Turns location key/value entries into a LocationConfig and behaviour flags. `strings` is true for
@@ -96,7 +77,7 @@ export function readLocationSettings(
   // Keys present at all, valid or not: a key with a bad value is reported once, not also as missing.
   const present = new Set(all.map((e) => e.key));
   for (const e of all) {
-    if (!(LOCATION_KEYS as readonly string[]).includes(e.key)) continue;
+    if (!LOCATION_KEYS.includes(e.key)) continue;
     const v = e.value as { value?: unknown } | null;
     if (strings && v !== null && (typeof v.value === 'boolean' || typeof v.value === 'number')) {
       src.report(
@@ -117,23 +98,34 @@ export function readLocationSettings(
   };
 
   const providerText = get('provider');
-  let provider: 'aws' | 'gcp' | 'local' | undefined;
+  let backend: StoreBackend<StoreConfig> | undefined;
   if (providerText === undefined) {
-    if (!present.has('provider')) src.report(at, `${what} needs "provider": aws, gcp or local`);
-  } else if (providerText === 'aws' || providerText === 'gcp' || providerText === 'local') {
-    provider = providerText;
+    if (!present.has('provider')) src.report(at, `${what} needs "provider": ${STORE_BACKENDS.map((b) => b.provider).join(', ').replace(/, ([^,]*)$/, ' or $1')}`);
   } else {
-    src.report(node('provider'), `${what}.provider "${providerText}" is not supported; use aws (S3 and compatible), gcp or local`);
+    backend = backendFor(providerText) as StoreBackend<StoreConfig> | undefined;
+    if (!backend) src.report(node('provider'), `${what}.provider "${providerText}" is not supported; use ${providerList()}`);
   }
 
   let store: StoreConfig | undefined;
-  if (provider !== undefined) {
+  if (backend !== undefined) {
     for (const k of STORE_KEYS) {
-      if (values.has(k) && !PROVIDER_KEYS[provider].includes(k)) {
-        src.report(values.get(k)!.entry.keyNode, `${what}.${k} does not apply to provider ${provider}; remove it`);
+      if (values.has(k) && !backend.vslKeys.includes(k)) {
+        src.report(values.get(k)!.entry.keyNode, `${what}.${k} does not apply to provider ${backend.provider}; remove it`);
       }
     }
-    store = readStore(src, provider, values, present, at, what, bool);
+    const b = backend;
+    store = b.readVsl({
+      what,
+      get,
+      required: (k, example) => {
+        const v = get(k);
+        if (v === undefined && !present.has(k)) src.report(at, `${what} needs "${k}" for provider ${b.provider} (e.g. ${k}: ${example})`);
+        return v;
+      },
+      bool,
+      report: (k, message) => src.report((k !== undefined ? node(k) : null) ?? at, message),
+      reportKey: (k, message) => src.report(values.get(k)?.entry.keyNode ?? at, message),
+    });
   }
 
   const layout: Layout = { backupPathPrefix: '', prefix: '' };
@@ -192,140 +184,4 @@ export function readLocationSettings(
   const vslConfig: Record<string, string> = {};
   for (const [k, v] of values) vslConfig[k] = v.text;
   return { location, behaviour, vslConfig };
-}
-
-function readStore(
-  src: ConfigSource,
-  provider: 'aws' | 'gcp' | 'local',
-  values: Map<LocationKey, { text: string; entry: MapEntry }>,
-  present: Set<string>,
-  at: Node,
-  what: string,
-  bool: (k: LocationKey, dflt: boolean) => boolean,
-): StoreConfig | undefined {
-  const get = (k: LocationKey): string | undefined => values.get(k)?.text;
-  const node = (k: LocationKey): Node | null => values.get(k)?.entry.value ?? null;
-  const required = (k: LocationKey, example: string): string | undefined => {
-    const v = get(k);
-    if (v === undefined && !present.has(k)) src.report(at, `${what} needs "${k}" for provider ${provider} (e.g. ${k}: ${example})`);
-    return v;
-  };
-  if (provider === 'local') {
-    const path = required('path', '/var/backups/snapstream');
-    if (path === undefined) return undefined;
-    if (!path.startsWith('/')) {
-      src.report(node('path'), `${what}.path "${path}" must be an absolute directory`);
-      return undefined;
-    }
-    return { provider: 'local', path: path.length > 1 ? path.replace(/\/+$/, '') : path };
-  }
-  const bucket = required('bucket', 'my-backups');
-  if (bucket !== undefined && !BUCKET.test(bucket)) {
-    src.report(node('bucket'), `${what}.bucket "${bucket}" is not a valid bucket name (3-63 lowercase letters, digits, ".", "-")`);
-  }
-  if (provider === 'gcp') return readGcs(src, values, bucket, what, bool);
-
-  const region = required('region', 'us-east-1; any value for MinIO or Ceph');
-  const disableSsl = bool('DisableSSL', false);
-  let endpoint: string | undefined;
-  const s3Url = get('s3Url');
-  if (s3Url !== undefined) {
-    endpoint = readEndpoint(src, node('s3Url'), s3Url, disableSsl);
-  } else if (disableSsl) {
-    src.report(
-      values.get('DisableSSL')!.entry.keyNode,
-      'DisableSSL: "true" needs s3Url (plain HTTP to AWS itself is not supported); set s3Url: "http://host:port"',
-    );
-  }
-  let caCertPem: string | undefined;
-  const ca = get('caCert');
-  if (ca !== undefined) caCertPem = decodeCaCert(src, node('caCert'), ca);
-  const profile = get('profile');
-  if (bucket === undefined || region === undefined) return undefined;
-  const s3: StoreConfig = {
-    provider: 'aws',
-    bucket,
-    region,
-    forcePathStyle: bool('s3ForcePathStyle', false),
-    insecureSkipTLSVerify: bool('insecureSkipTLSVerify', false),
-    checksums: 'WHEN_REQUIRED',
-  };
-  if (endpoint !== undefined) s3.endpoint = endpoint;
-  if (profile !== undefined && profile !== '') s3.profile = profile;
-  if (caCertPem !== undefined) s3.caCertPem = caCertPem;
-  return s3;
-}
-
-/**
- * GCS: credentials are Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, workload
- * identity) unless `credentialsFile` names a service-account key file (a mounted Secret).
- */
-function readGcs(
-  src: ConfigSource,
-  values: Map<LocationKey, { text: string; entry: MapEntry }>,
-  bucket: string | undefined,
-  what: string,
-  bool: (k: LocationKey, dflt: boolean) => boolean,
-): StoreConfig | undefined {
-  const parallelUpload = bool('parallelUpload', false);
-  const project = values.get('project');
-  if (project !== undefined && !GCP_PROJECT.test(project.text)) {
-    src.report(project.entry.value, `${what}.project "${project.text}" is not a Google Cloud project id (6-30 lowercase letters, digits, "-")`);
-  }
-  const creds = values.get('credentialsFile');
-  if (creds !== undefined && !creds.text.startsWith('/')) {
-    src.report(creds.entry.value, `${what}.credentialsFile "${creds.text}" must be an absolute path to a service-account key file (e.g. a mounted Secret)`);
-  }
-  if (bucket === undefined) return undefined;
-  const gcs: StoreConfig = { provider: 'gcp', bucket, parallelUpload };
-  if (project !== undefined) gcs.projectId = project.text;
-  if (creds !== undefined) gcs.keyFile = creds.text;
-  return gcs;
-}
-
-/**
- * s3Url as the plugin takes it: a URL, or host[:port] whose scheme DisableSSL decides. An explicit
- * "https://" together with DisableSSL is contradictory and refused rather than guessed.
- */
-function readEndpoint(src: ConfigSource, at: Node | null, raw: string, disableSsl: boolean): string | undefined {
-  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw);
-  const text = hasScheme ? raw : `${disableSsl ? 'http' : 'https'}://${raw}`;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    src.report(at, `s3Url: "${redactUrl(raw)}" is not a valid URL; write e.g. "https://minio.example:9000"`);
-    return undefined;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    src.report(at, `s3Url: "${redactUrl(raw)}" must use http or https`);
-    return undefined;
-  }
-  if (disableSsl && url.protocol === 'https:') {
-    src.report(at, `s3Url: "${redactUrl(raw)}" says https but DisableSSL is true; use "http://${url.host}" or drop DisableSSL`);
-    return undefined;
-  }
-  if (url.username !== '' || url.password !== '') {
-    src.report(at, 's3Url must not contain credentials; they come from the environment, a profile or the workload identity');
-    return undefined;
-  }
-  if (url.search !== '' || url.hash !== '') {
-    src.report(at, `s3Url: "${redactUrl(raw)}" must not have a query or fragment`);
-    return undefined;
-  }
-  return url.pathname === '/' ? url.origin : `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-
-function decodeCaCert(src: ConfigSource, at: Node | null, b64: string): string | undefined {
-  const compact = b64.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact) || compact.length % 4 !== 0) {
-    src.report(at, 'caCert must be a base64-encoded PEM bundle (e.g. the output of `base64 -w0 ca.pem`)');
-    return undefined;
-  }
-  const pem = Buffer.from(compact, 'base64').toString('utf8');
-  if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(pem)) {
-    src.report(at, 'caCert decodes to something that is not a PEM certificate (expected "-----BEGIN CERTIFICATE-----")');
-    return undefined;
-  }
-  return pem;
 }

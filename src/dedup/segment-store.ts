@@ -2,7 +2,7 @@ import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { Layout } from '../model/layout.js';
 import type { ObjectInfo, ObjectStore } from '../store/object-store.js';
 import { joinKey } from '../store/object-key.js';
-import { readInto } from '../transfer/download-stream.js';
+import { readRangeInto } from '../store/decorators/read-range-into.js';
 
 /**
  * Where a location keeps deduplicated data: `[<backupPathPrefix>/]dedup/seg/<2 hex>/<id>` for segments
@@ -52,7 +52,7 @@ export class SegmentStore {
     const range = { offset: 0, length: size };
     let got: number;
     try {
-      got = this.store.getInto ? await this.store.getInto(key, range, into, { signal }) : await readInto(await this.store.get(key, { range, signal }), into, signal);
+      got = this.store.getInto ? await this.store.getInto(key, range, into, { signal }) : await readRangeInto(this.store, key, range, into, { signal });
     } catch (e) {
       if (e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND) {
         throw new SnapstreamError(ErrorCode.NOT_FOUND, `segment ${id} is missing in ${this.store.describe()} (${key}); the backup cannot be rebuilt`, { details: { segment: id } });

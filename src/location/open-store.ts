@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../store/object-store.js';
-import { LocalStore } from '../store/local-store.js';
 import { type DecorateOptions, decorateStore } from '../store/decorators/decorate-store.js';
-import type { LocationConfig } from './location-config.js';
+import { type StoreEnv, readStoreEnv } from '../store/store-env.js';
+import { backendFor } from '../store/store-registry.js';
+import type { StoreBackend } from '../store/store-backend.js';
+import type { LocationConfig, StoreConfig } from './location-config.js';
 
 export interface OpenStoreOptions {
   log: Logger;
@@ -12,35 +14,24 @@ export interface OpenStoreOptions {
   metrics?: DecorateOptions['metrics'];
   /** Retry policies by kind of call (tests use short ones). */
   retry?: DecorateOptions['retry'];
+  /** The stores' environment; default: the process's, read once (store-env.ts). */
+  env?: StoreEnv;
 }
 
-/** Builds the decorated ObjectStore for a location (decorate-store.ts shows the stack). */
+let processEnv: StoreEnv | undefined;
+
+/**
+ * Builds the ObjectStore for a location: the registered backend (store-registry.ts), opened bare,
+ * under the decorator stack (decorate-store.ts). Every store outside src/store/ comes from here.
+ */
 export async function openStore(cfg: LocationConfig, opts: OpenStoreOptions): Promise<ObjectStore> {
-  return decorateStore(await openBackend(cfg, opts), {
+  const backend = backendFor(cfg.store) as StoreBackend<StoreConfig>;
+  const env = opts.env ?? (processEnv ??= readStoreEnv());
+  const bare = await backend.open(cfg.store, { log: opts.log, env, ...(opts.maxSockets ? { maxSockets: opts.maxSockets } : {}) });
+  return decorateStore(bare, {
     log: opts.log,
     ...(opts.maxSockets ? { maxConcurrent: opts.maxSockets } : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(opts.retry ? { retry: opts.retry } : {}),
   });
-}
-
-/** The bare backend for a location. The one place that knows every backend. */
-async function openBackend(cfg: LocationConfig, opts: OpenStoreOptions): Promise<ObjectStore> {
-  const s = cfg.store;
-  switch (s.provider) {
-    case 'local':
-      return new LocalStore(s.path, { log: opts.log });
-    case 'aws': {
-      // Loaded on demand like GCS: the AWS SDK is a large share of startup time and memory.
-      const { S3Store } = await import('../store/s3-store.js');
-      return new S3Store(s, { root: '', log: opts.log, maxSockets: opts.maxSockets });
-    }
-    case 'gcp': {
-      // Loaded on demand: the GCS client is large and most nodes use one provider.
-      const { GcsStore } = await import('../store/gcs-store.js');
-      const { checkCredentialsFile } = await import('../store/gcs/check-credentials-file.js');
-      const credentials = s.keyFile ? await checkCredentialsFile(s.keyFile) : undefined;
-      return new GcsStore(s, { root: '', log: opts.log, ...(credentials ? { credentials } : {}) });
-    }
-  }
 }

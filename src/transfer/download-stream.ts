@@ -1,6 +1,5 @@
-import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { ErrorCode, SnapstreamError, abortedError } from '../errors.js';
+import { ErrorCode, SnapstreamError } from '../errors.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { BufferPool } from './buffer-pool.js';
 import type { HasherFactory } from '../model/hasher.js';
@@ -9,6 +8,7 @@ import type { ProgressMeter } from './progress.js';
 import { downloadDedup } from '../dedup/dedup-download.js';
 import type { SegmentCodec } from '../dedup/segment-codec.js';
 import { rateLimited } from '../store/decorators/rate-limited-store.js';
+import { readRangeInto } from '../store/decorators/read-range-into.js';
 
 export interface DownloadOptions {
   /** A decorated store (src/store/decorators/): ranged reads are retried there, not here. */
@@ -65,7 +65,7 @@ export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: num
       // decorated store can.
       const got = store.getInto
         ? await store.getInto(m.dataKey, range, buf, { signal: o.signal, onRetry })
-        : await readInto(await store.get(m.dataKey, { range, signal: o.signal, onRetry }), buf, o.signal);
+        : await readRangeInto(store, m.dataKey, range, buf, { signal: o.signal, onRetry });
       if (got !== len) {
         throw new SnapstreamError(
           ErrorCode.TRUNCATED,
@@ -137,50 +137,6 @@ export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: num
     throw e;
   }
   return { bytes };
-}
-
-/**
- * Reads a stream into `buf`; returns the byte count, failing if the stream is longer than `buf`.
- * 'data' events rather than an async iterator: no promise per chunk on the restore hot path.
- */
-export function readInto(stream: Readable, buf: Buffer, signal?: AbortSignal): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    let pos = 0;
-    let settled = false;
-    const finish = (err?: unknown) => {
-      if (settled) return;
-      settled = true;
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', finish);
-      stream.off('close', onClose);
-      signal?.removeEventListener('abort', onAbort);
-      stream.destroy();
-      if (err !== undefined) reject(err);
-      else resolve(pos);
-    };
-    const onData = (chunk: Buffer) => {
-      if (pos + chunk.length > buf.length) {
-        finish(new SnapstreamError(ErrorCode.STORE_FAILED, `store returned more bytes than the requested range (${buf.length})`));
-        return;
-      }
-      buf.set(chunk, pos);
-      pos += chunk.length;
-    };
-    const onEnd = () => finish();
-    // A body destroyed before its end is short; the caller's size check reports it (and retries).
-    const onClose = () => finish();
-    const onAbort = () => finish(abortedError(signal!));
-    if (signal?.aborted) {
-      onAbort();
-      return;
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    stream.on('data', onData);
-    stream.once('end', onEnd);
-    stream.once('error', finish);
-    stream.once('close', onClose);
-  });
 }
 
 /** Reads a small object whole, refusing anything larger than `max` bytes. */

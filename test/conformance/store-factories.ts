@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import { pino } from 'pino';
-import type { GcsStoreConfig, S3StoreConfig } from '../../src/location/location-config.js';
-import { GcsStore } from '../../src/store/gcs-store.js';
-import { LocalStore } from '../../src/store/local-store.js';
-import { S3Store } from '../../src/store/s3-store.js';
+import type { GcsStoreConfig } from '../../src/store/gcs/gcs-config.js';
+import type { ResolvedS3Config as S3StoreConfig } from '../../src/store/s3/s3-config.js';
+import { GcsStore } from '../../src/store/gcs/gcs-store.js';
+import { LocalStore } from '../../src/store/local/local-store.js';
+import { S3Store } from '../../src/store/s3/s3-store.js';
 import { decorateStore } from '../../src/store/decorators/decorate-store.js';
 import { NO_RETRY } from '../../src/store/decorators/retry-policy.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
@@ -79,7 +80,7 @@ export async function gcsTarget(opts: GcsTargetOptions): Promise<ContractTarget>
   if (opts.createBucket) await new Storage({ projectId: opts.projectId }).createBucket(bucket);
   const root = 'conformance/root';
   return {
-    store: decorated(new GcsStore(cfg, { root, log, listPageSize: LIST_PAGE_SIZE })),
+    store: decorated(new GcsStore(cfg, { root, log, listPageSize: LIST_PAGE_SIZE, emulatorHost: process.env.STORAGE_EMULATOR_HOST! })),
     listPageSize: LIST_PAGE_SIZE,
     unreachable: () => once(new GcsStore(cfg, { root, log, storage: deadStorage(opts.projectId) })),
     throughProxy: (url) => decorated(withEmulatorHost(url, () => new GcsStore(cfg, { root, log }))),

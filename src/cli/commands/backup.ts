@@ -6,6 +6,7 @@ import { transferTuningFrom } from '../../transfer/transfer-tuning.js';
 import { parseSnapshotName, parseSnapshotShortName } from '../../zfs/names.js';
 import { runBackup } from '../../transfer/backup.js';
 import { KEY_FLAGS, KEY_HELP, keyringFor } from '../key-flags.js';
+import { locationForms } from '../../store/store-registry.js';
 
 export const BACKUP_HELP = `Usage: snapstream backup POOL/DATASET@SNAPSHOT --to LOCATION [options]
 
@@ -13,7 +14,7 @@ Streams a ZFS snapshot to a location: zfs send -> hashed parts -> multipart uplo
 Full by default; incremental with --from. Nothing is listed as a backup until it fully committed.
 
 Options:
-  --to LOCATION          file:///dir | s3://bucket/prefix?endpoint=URL&region=R | gs://bucket/prefix | vsl.yaml[#NAME]
+  --to LOCATION          ${locationForms()} | vsl.yaml[#NAME]
   --from SNAPSHOT        incremental base snapshot (name after "@", or pool/ds@snap)
   --full                 send a full stream even if --from is given (disableIncrementalBackups)
   --create-snapshot      create the snapshot first (fails if it exists)

@@ -5,6 +5,7 @@ import { KEY_FLAGS, KEY_HELP, keyringFor } from '../key-flags.js';
 import { readManifest } from '../../transfer/catalog.js';
 import { catBackup } from '../../transfer/cat-backup.js';
 import { ErrorCode, SnapstreamError } from '../../errors.js';
+import { locationForms } from '../../store/store-registry.js';
 
 export const CAT_HELP = `Usage: snapstream cat --from LOCATION --backup NAME --volume NAME [options] > stream
 
@@ -15,7 +16,7 @@ whole-stream hash matched; on a failure the output stops short (zfs recv then di
 and the exit status is non-zero (3 for integrity and authentication failures).
 
 Options:
-  --from LOCATION        file:///dir | s3://bucket/prefix?endpoint=URL | gs://bucket/prefix | vsl.yaml[#NAME]
+  --from LOCATION        ${locationForms()} | vsl.yaml[#NAME]
   --backup NAME, --volume NAME
   --concurrency N        ranged GETs in flight (default 4)
 ${KEY_HELP}  -v, -q

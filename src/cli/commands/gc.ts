@@ -4,6 +4,7 @@ import { fmtBytes } from '../progress-bar.js';
 import { KEY_FLAGS, KEY_HELP, keyringFor } from '../key-flags.js';
 import { runGc } from '../../dedup/gc.js';
 import { parseGoDuration } from '../../parse/parse-duration.js';
+import { locationForms } from '../../store/store-registry.js';
 
 export const GC_HELP = `Usage: snapstream gc LOCATION [--grace DURATION] [--dry-run] [--json]
 
@@ -24,7 +25,7 @@ export async function gcCommand(argv: string[]): Promise<number> {
     process.stdout.write(GC_HELP);
     return 0;
   }
-  if (!p.positionals[0]) throw usage('gc', 'which location? give file:///dir, s3://bucket/prefix or gs://bucket/prefix');
+  if (!p.positionals[0]) throw usage('gc', `which location? give ${locationForms(', ')}`);
   const { location: loc } = await locationFor('gc', p.positionals[0], 'LOCATION');
   const grace = str(p, 'grace');
   const graceMs = grace !== undefined ? parseGoDuration('--grace', grace) : undefined;

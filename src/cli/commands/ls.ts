@@ -5,6 +5,7 @@ import { listBackups } from '../../transfer/catalog.js';
 import { KEY_FLAGS, KEY_HELP, keyringFor } from '../key-flags.js';
 import { authLabel, authOf } from '../../keys/manifest-auth.js';
 import { printableLine } from '../../printable.js';
+import { locationForms } from '../../store/store-registry.js';
 
 export const LS_HELP = `Usage: snapstream ls LOCATION [--volume NAME] [--backup NAME] [--all] [--json]
 
@@ -24,7 +25,7 @@ export async function lsCommand(argv: string[]): Promise<number> {
     process.stdout.write(LS_HELP);
     return 0;
   }
-  if (!p.positionals[0]) throw usage('ls', 'which location? give file:///dir, s3://bucket/prefix or gs://bucket/prefix');
+  if (!p.positionals[0]) throw usage('ls', `which location? give ${locationForms(', ')}`);
   const { location: loc } = await locationFor('ls', p.positionals[0], 'LOCATION');
   const keys = await keyringFor(p);
   const log = loggerFor(p);

@@ -5,6 +5,7 @@ import { parseDatasetName } from '../../zfs/names.js';
 import { runRestore } from '../../transfer/restore.js';
 import { parseQuantityBytes } from '../../parse/parse-quantity.js';
 import { KEY_FLAGS, KEY_HELP, keyringFor } from '../key-flags.js';
+import { locationForms } from '../../store/store-registry.js';
 
 export const RESTORE_HELP = `Usage: snapstream restore --from LOCATION --backup NAME --volume NAME --target POOL/DATASET [options]
 
@@ -13,7 +14,7 @@ whole-stream hash before the last part; on any mismatch the receive is killed an
 restore created is removed.
 
 Options:
-  --from LOCATION        file:///dir | s3://bucket/prefix?endpoint=URL | gs://bucket/prefix | vsl.yaml[#NAME]
+  --from LOCATION        ${locationForms()} | vsl.yaml[#NAME]
   --backup NAME          the backup to restore (see "snapstream ls")
   --volume NAME          its volume name
   --target DATASET       dataset to receive into (must not exist for a full restore, unless --force)

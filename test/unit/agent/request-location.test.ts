@@ -14,6 +14,26 @@ describe('resolveLocation', () => {
     expect(a.identity).toBe(b.identity);
   });
 
+  it('the identity (idempotency fingerprints) does not depend on the agent\'s AWS_REGION', () => {
+    const saved = [process.env.AWS_REGION, process.env.AWS_DEFAULT_REGION];
+    try {
+      process.env.AWS_REGION = 'eu-west-1';
+      const a = resolveLocation(undefined, 's3://bkt/pre?endpoint=http://127.0.0.1:7480', 'backup', ANY);
+      process.env.AWS_REGION = 'ap-south-1';
+      process.env.AWS_DEFAULT_REGION = 'us-west-2';
+      const b = resolveLocation(undefined, 's3://bkt/pre?endpoint=http://127.0.0.1:7480', 'backup', ANY);
+      expect(a.identity).toBe(b.identity);
+      expect(a.identity).not.toMatch(/eu-west-1|ap-south-1|us-west-2/);
+      // The region, when the URL gives none, is resolved when the store is opened (s3-backend.ts).
+      expect(a.config.store).not.toHaveProperty('region');
+    } finally {
+      for (const [k, v] of [['AWS_REGION', saved[0]], ['AWS_DEFAULT_REGION', saved[1]]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   it('reads a VolumeSnapshotLocation config with its behaviour flags', () => {
     const r = resolveLocation(
       { kind: 'vsl', vsl: { config: { provider: 'aws', bucket: 'velero-bkt', region: 'us-east-1', s3Url: 'http://127.0.0.1:7480', s3ForcePathStyle: 'true', prefix: 'cstor', backupPathPrefix: 'c1', multiPartChunkSize: '64Mi', disableIncrementalBackups: 'true', autoSetTargetIP: 'true' } } },

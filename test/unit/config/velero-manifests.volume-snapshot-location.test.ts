@@ -134,7 +134,7 @@ describe('VolumeSnapshotLocation: problems point at file:line:col', () => {
     {
       name: 'unknown key far from everything lists the known keys',
       config: `${AWS}\nendpointURL: x`,
-      want: [expect.stringMatching(/^12:5: unknown key "endpointURL" in spec.config; known keys: provider, bucket, region, prefix, /) as unknown as string],
+      want: [expect.stringMatching(/^12:5: unknown key "endpointURL" in spec.config; known keys: provider, prefix, backupPathPrefix, multiPartChunkSize, .*, bucket, region, /) as unknown as string],
     },
     {
       name: 'chunk size below 5Mi',
@@ -170,7 +170,7 @@ describe('VolumeSnapshotLocation: problems point at file:line:col', () => {
     {
       name: 'unsupported store provider',
       config: 'provider: azure\nbucket: b',
-      want: ['9:15: spec.config.provider "azure" is not supported; use aws (S3 and compatible), gcp or local'],
+      want: ['9:15: spec.config.provider "azure" is not supported; use aws (S3 and compatible), gcp (Google Cloud Storage) or local (a local directory)'],
     },
     {
       name: 'key of another provider',

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanupStore } from '../../../src/recovery/cleanup-store.js';
 import { inFlight } from '../../../src/recovery/in-flight.js';
-import { LocalStore } from '../../../src/store/local-store.js';
+import { LocalStore } from '../../../src/store/local/local-store.js';
 
 /** The store side of recovery on a real local directory (the local store's temp files are its uploads). */
 const log = pino({ level: 'silent' });

@@ -3,9 +3,9 @@ import { promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { ErrorCode, SnapstreamError } from '../errors.js';
+import { ErrorCode, SnapstreamError } from '../../errors.js';
 import { FILE_MODE, OPEN_CREATE, OPEN_READ, checkDirChain, ensureDir, prepareRoot, syncDir } from './local-paths.js';
-import { validateObjectKey } from './object-key.js';
+import { validateObjectKey } from '../object-key.js';
 import type {
   ByteRange,
   GetOptions,
@@ -19,7 +19,7 @@ import type {
   SignalOptions,
   StoreLimits,
   UploadPart,
-} from './object-store.js';
+} from '../object-store.js';
 
 /** Marks in-progress files; never listed, removed by cleanupUploads. */
 const TEMP_MARK = '.snapstream-partial-';

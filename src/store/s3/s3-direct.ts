@@ -1,15 +1,15 @@
 import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
-import { ErrorCode, SnapstreamError, abortedError } from '../errors.js';
-import type { S3StoreConfig } from '../location/location-config.js';
+import { ErrorCode, SnapstreamError, abortedError } from '../../errors.js';
+import type { ResolvedS3Config } from './s3-config.js';
 import { HttpRangeClient, HttpRangeError } from './http-range-client.js';
 
 /** SHA-256 of the empty body: what a GET declares as its payload hash. */
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 export interface S3DirectOptions {
-  cfg: S3StoreConfig;
+  cfg: ResolvedS3Config;
   /** The SDK client's resolved credential provider (its default chain or profile), memoized and refreshed by the SDK before expiry. */
   credentials: AwsCredentialIdentityProvider;
   /** Maps an S3 error (name, HTTP status) as the store maps the SDK's, so both paths fail alike. */
@@ -184,7 +184,7 @@ export function fastPathEnabled(which: 'GET' | 'PUT', env: NodeJS.ProcessEnv = p
 }
 
 /** The URL the object lives under and the path prefix of keys, or undefined where only the SDK knows. */
-export function s3Target(cfg: S3StoreConfig): { url: URL; basePath: string } | undefined {
+export function s3Target(cfg: ResolvedS3Config): { url: URL; basePath: string } | undefined {
   // Host-name-safe buckets go anywhere; legacy names (upper case, '_') only into a path.
   const dnsBucket = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(cfg.bucket);
   if (!dnsBucket && !/^[A-Za-z0-9._-]{1,255}$/.test(cfg.bucket)) return undefined;

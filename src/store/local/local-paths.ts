@@ -1,6 +1,6 @@
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ErrorCode, SnapstreamError } from '../errors.js';
+import { ErrorCode, SnapstreamError } from '../../errors.js';
 
 /** Objects are readable by the agent's user only: a backup holds a whole volume. */
 export const FILE_MODE = 0o600;

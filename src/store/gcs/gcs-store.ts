@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { type Bucket, type File, IdempotencyStrategy, Storage } from '@google-cloud/storage';
 import type { Logger } from 'pino';
-import { ErrorCode, SnapstreamError, abortedError, throwIfAborted } from '../errors.js';
-import type { GcsStoreConfig } from '../location/location-config.js';
-import { GcsComposeUpload, META_KEY, deleteUnder } from './gcs/gcs-compose-upload.js';
-import { checkRangeResponse } from './gcs/check-range-response.js';
-import { GcsResumableUpload } from './gcs/gcs-resumable-upload.js';
-import { mapGcsError } from './gcs/map-gcs-error.js';
-import { objectInfoOf } from './gcs/object-info.js';
-import { joinKey, validateObjectKey } from './object-key.js';
+import { ErrorCode, SnapstreamError, abortedError, throwIfAborted } from '../../errors.js';
+import type { GcsStoreConfig } from './gcs-config.js';
+import { GcsComposeUpload, META_KEY, deleteUnder } from './gcs-compose-upload.js';
+import { checkRangeResponse } from './check-range-response.js';
+import { GcsResumableUpload } from './gcs-resumable-upload.js';
+import { mapGcsError } from './map-gcs-error.js';
+import { objectInfoOf } from './object-info.js';
+import { joinKey, validateObjectKey } from '../object-key.js';
 import type {
   GetOptions,
   MultipartUpload,
@@ -19,7 +19,7 @@ import type {
   CleanupUploadsOptions,
   SignalOptions,
   StoreLimits,
-} from './object-store.js';
+} from '../object-store.js';
 
 const MiB = 1024 * 1024;
 /** Folder (under the root) of the temporary part objects of parallel uploads; hidden from list(). */
@@ -35,6 +35,11 @@ export interface GcsStoreOptions {
   storage?: Storage;
   /** cfg.keyFile's JSON, already read through checkCredentialsFile (openStore does it). */
   credentials?: Record<string, unknown>;
+  /**
+   * STORAGE_EMULATOR_HOST as read at the edge (StoreEnv), for the label; the library itself reads
+   * the variable when a client is built, so the two agree.
+   */
+  emulatorHost?: string;
 }
 
 /**
@@ -84,7 +89,7 @@ export class GcsStore implements ObjectStore {
     this.streamStorage =
       opts.storage ?? new Storage({ ...clientOpts, retryOptions: { idempotencyStrategy: IdempotencyStrategy.RetryAlways, maxRetries: 4, totalTimeout: 300 } });
     this.bucket = this.storage.bucket(cfg.bucket);
-    const emulator = process.env.STORAGE_EMULATOR_HOST;
+    const emulator = opts.emulatorHost;
     this.where = `gs://${cfg.bucket}${this.root ? `/${this.root}` : ''}${emulator ? ` (emulator ${redactHost(emulator)})` : ''}`;
     this.limits = this.parallel
       ? {

@@ -21,9 +21,9 @@ import { fromIni } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BuildMiddleware } from '@smithy/types';
 import type { Logger } from 'pino';
-import { ErrorCode, SnapstreamError } from '../errors.js';
-import type { S3StoreConfig } from '../location/location-config.js';
-import { joinKey, validateObjectKey } from './object-key.js';
+import { ErrorCode, SnapstreamError } from '../../errors.js';
+import type { ResolvedS3Config } from './s3-config.js';
+import { joinKey, validateObjectKey } from '../object-key.js';
 import { S3Direct, fastPathEnabled } from './s3-direct.js';
 import type {
   ByteRange,
@@ -39,8 +39,8 @@ import type {
   StoredPart,
   StoreLimits,
   UploadPart,
-} from './object-store.js';
-import { redactUrl as redactOne } from '../redact.js';
+} from '../object-store.js';
+import { redactUrl as redactOne } from '../../redact.js';
 
 export interface S3StoreOptions {
   /** Key prefix inside the bucket under which every key lives ("" = bucket root). */
@@ -50,6 +50,8 @@ export interface S3StoreOptions {
   maxSockets?: number;
   /** Page size for list (tests use a small one to exercise paging). */
   listPageSize?: number;
+  /** The SNAPSTREAM_S3_* knobs as read at the edge (StoreEnv.s3Knobs); default: the process's. */
+  knobs?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -83,7 +85,7 @@ export class S3Store implements ObjectStore {
    */
   readonly getInto?: (key: string, range: ByteRange, into: Buffer, opts?: SignalOptions) => Promise<number>;
 
-  constructor(cfg: S3StoreConfig, opts: S3StoreOptions) {
+  constructor(cfg: ResolvedS3Config, opts: S3StoreOptions) {
     this.bucket = cfg.bucket;
     this.root = opts.root;
     this.log = opts.log;
@@ -112,7 +114,8 @@ export class S3Store implements ObjectStore {
         requestTimeout: 120_000,
       }),
     });
-    this.signParts = signPartPayload(cfg.endpoint);
+    const knobs = opts.knobs ?? process.env;
+    this.signParts = signPartPayload(cfg.endpoint, knobs);
     this.where = `s3://${cfg.bucket}${this.root ? '/' + this.root : ''}${cfg.endpoint ? ` at ${redactUrl(cfg.endpoint)}` : ''}`;
     this.direct = S3Direct.create({
       cfg,
@@ -120,8 +123,8 @@ export class S3Store implements ObjectStore {
       mapError: (key, e) => this.mapError(key, e),
       where: this.where,
     });
-    this.directPut = this.direct !== undefined && fastPathEnabled('PUT');
-    const fast = fastPathEnabled('GET') ? this.direct : undefined;
+    this.directPut = this.direct !== undefined && fastPathEnabled('PUT', knobs);
+    const fast = fastPathEnabled('GET', knobs) ? this.direct : undefined;
     if (fast) {
       this.getInto = async (key, range, into, opts = {}) => {
         if (into.length < range.length) throw new SnapstreamError(ErrorCode.INTERNAL, `getInto: buffer of ${into.length} bytes for a range of ${range.length}`);
@@ -455,7 +458,7 @@ class S3Upload implements MultipartUpload {
  * radosgw 16.2 ignores x-amz-checksum-crc32 (a wrong one is accepted), so that is no cheap
  * replacement here; Content-MD5 is checked but costs twice the SHA-256 (docs/bench.md).
  */
-export function signPartPayload(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+export function signPartPayload(endpoint: string | undefined, env: Readonly<Record<string, string | undefined>>): boolean {
   const v = env.SNAPSTREAM_S3_SIGN_PAYLOAD?.trim().toLowerCase();
   if (v === 'true' || v === '1') return true;
   if (v === 'false' || v === '0') return false;

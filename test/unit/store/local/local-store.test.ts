@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LocalStore, writebackBytes } from '../../../src/store/local-store.js';
+import { LocalStore, writebackBytes } from '../../../../src/store/local/local-store.js';
 
 describe('local store early writeback', () => {
   const dirs: string[] = [];

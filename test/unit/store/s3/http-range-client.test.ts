@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkRange, parseHead } from '../../../src/store/http-range-client.js';
-import { encodeKey, s3Target } from '../../../src/store/s3-direct.js';
-import type { S3StoreConfig } from '../../../src/location/location-config.js';
+import { checkRange, parseHead } from '../../../../src/store/s3/http-range-client.js';
+import { encodeKey, s3Target } from '../../../../src/store/s3/s3-direct.js';
+import type { ResolvedS3Config as S3StoreConfig } from '../../../../src/store/s3/s3-config.js';
 
 const h = (o: Record<string, string>) => new Map(Object.entries(o));
 
