@@ -471,16 +471,21 @@ describe.each(['s3', 'swift'] as const)('Cleanup RPC on an S3 store (%s)', (serv
     await mk('c/backups/b1/v-b1');
     await mk('c/backups/b2/v-b2');
     await mk('elsewhere/backups/x/v-x'); // another location in the same bucket: not this cleanup's business
-    await new Promise((r) => setTimeout(r, 4000));
+    await new Promise((r) => setTimeout(r, 8000));
+    const youngSince = Date.now();
     await mk('c/backups/b3/v-b3');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'c/backups/b2/v-b2.snapstream-progress.json', Body: '{}' }));
+    // The grace is set from what has elapsed, not fixed: on a loaded machine the calls above can take
+    // seconds, and a fixed 2 s grace then aged the young upload and the fresh record past it. b3 and
+    // the record stay >= 4 s inside the grace, b1 and b2 >= 3 s outside it, whatever the load.
+    const grace = () => Math.ceil((Date.now() - youngSince) / 1000) + 4;
     const loc = { url: `s3://${bucket}/c?endpoint=${encodeURIComponent(ep().endpoint)}&region=${ep().region}&forcePathStyle=true` };
-    const dry = await call(client!, 'Cleanup', { location: loc, olderThanSeconds: 2, dryRun: true });
+    const dry = await call(client!, 'Cleanup', { location: loc, olderThanSeconds: grace(), dryRun: true });
     expect(dry.dryRun).toBe(true);
     expect(dry.uploadsRemoved).toBe(0);
     expect(dry.entries).toContainEqual(expect.objectContaining({ kind: 'upload', name: 'c/backups/b1/v-b1', action: 'would-remove' }));
     expect((await listUploads(s3, bucket)).length).toBe(4);
-    const res = await call(client!, 'Cleanup', { location: loc, olderThanSeconds: 2 });
+    const res = await call(client!, 'Cleanup', { location: loc, olderThanSeconds: grace() });
     expect(res.uploadsRemoved).toBe(1);
     expect(res.entries).toContainEqual(expect.objectContaining({ kind: 'upload', name: 'c/backups/b1/v-b1', action: 'removed' }));
     expect(res.entries).toContainEqual(expect.objectContaining({ kind: 'upload', name: 'c/backups/b2/v-b2', action: 'kept' }));
