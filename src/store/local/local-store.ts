@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../../errors.js';
 import { FILE_MODE, OPEN_CREATE, OPEN_READ, checkDirChain, ensureDir, prepareRoot, syncDir } from './local-paths.js';
 import { validateObjectKey } from '../object-key.js';
+import { DEFAULT_WRITEBACK_BYTES } from './writeback-bytes.js';
 import type {
   ByteRange,
   GetOptions,
@@ -41,8 +42,12 @@ export class LocalStore implements ObjectStore {
   private readonly log: Logger | undefined;
   private ready: Promise<void> | undefined;
 
-  constructor(root: string, opts: { log?: Logger } = {}) {
+  private readonly writeback: number;
+
+  /** `writebackBytes`: early-writeback threshold (writeback-bytes.ts), given by the edge; 0 = off. */
+  constructor(root: string, opts: { log?: Logger; writebackBytes?: number } = {}) {
     this.log = opts.log;
+    this.writeback = opts.writebackBytes ?? DEFAULT_WRITEBACK_BYTES;
     if (!path.isAbsolute(root)) {
       throw new SnapstreamError(ErrorCode.INVALID_LOCATION, `local store path ${JSON.stringify(root)} must be absolute`);
     }
@@ -101,7 +106,7 @@ export class LocalStore implements ObjectStore {
       await ensureDir(this.root, path.dirname(p));
       const tmp = this.tempPathFor(p);
       const handle = await fs.open(tmp, OPEN_CREATE, FILE_MODE);
-      return new LocalUpload(key, p, tmp, handle);
+      return new LocalUpload(key, p, tmp, handle, this.writeback);
     });
   }
 
@@ -128,7 +133,7 @@ export class LocalStore implements ObjectStore {
         await h.close();
         return undefined;
       }
-      return { upload: new LocalUpload(key, p, tmp, h), writtenBytes: st.size };
+      return { upload: new LocalUpload(key, p, tmp, h, this.writeback), writtenBytes: st.size };
     });
   }
 
@@ -280,21 +285,8 @@ export class LocalStore implements ObjectStore {
   async close(): Promise<void> {}
 }
 
-/**
- * Early writeback: once this many bytes were written since the last flush, an fdatasync starts in
- * the background while later parts keep coming, so the kernel writes the stream out as it arrives
- * instead of all of it in the final fsync (which `zfs send | cat > f; sync f` pays in full at the
- * end). SNAPSTREAM_LOCAL_WRITEBACK_BYTES overrides it; 0 turns it off.
- */
-export function writebackBytes(env: NodeJS.ProcessEnv = process.env): number {
-  const v = env.SNAPSTREAM_LOCAL_WRITEBACK_BYTES?.trim();
-  const n = v === undefined || v === '' ? NaN : Number(v);
-  return Number.isInteger(n) && n >= 0 ? n : 64 * 1024 * 1024;
-}
-
 class LocalUpload implements MultipartUpload {
   private done = false;
-  private readonly writeback = writebackBytes();
   private unflushed = 0;
   private flushing: Promise<void> | undefined;
   /** A background flush's failure, reported by complete() (an fsync error must never be lost). */
@@ -305,6 +297,7 @@ class LocalUpload implements MultipartUpload {
     private readonly finalPath: string,
     private readonly tmpPath: string,
     private readonly file: fs.FileHandle,
+    private readonly writeback: number,
   ) {}
 
   get handle(): string {

@@ -3,28 +3,19 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LocalStore, writebackBytes } from '../../../../src/store/local/local-store.js';
+import { LocalStore } from '../../../../src/store/local/local-store.js';
 
 describe('local store early writeback', () => {
   const dirs: string[] = [];
   afterEach(async () => {
-    delete process.env.SNAPSTREAM_LOCAL_WRITEBACK_BYTES;
     vi.restoreAllMocks();
     for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
   });
 
-  it('reads SNAPSTREAM_LOCAL_WRITEBACK_BYTES (default 64 MiB, 0 = off, junk = default)', () => {
-    expect(writebackBytes({})).toBe(64 * 1024 * 1024);
-    expect(writebackBytes({ SNAPSTREAM_LOCAL_WRITEBACK_BYTES: '0' })).toBe(0);
-    expect(writebackBytes({ SNAPSTREAM_LOCAL_WRITEBACK_BYTES: '1048576' })).toBe(1048576);
-    expect(writebackBytes({ SNAPSTREAM_LOCAL_WRITEBACK_BYTES: 'lots' })).toBe(64 * 1024 * 1024);
-  });
-
   it('flushes in the background while parts keep coming, and the object is whole and exact', async () => {
-    process.env.SNAPSTREAM_LOCAL_WRITEBACK_BYTES = String(100 * 1024);
     const dir = await mkdtemp(path.join(tmpdir(), 'sstest-writeback-'));
     dirs.push(dir);
-    const store = new LocalStore(dir);
+    const store = new LocalStore(dir, { writebackBytes: 100 * 1024 });
     const up = await store.createUpload('wb/obj');
     // The open FileHandle (LocalUpload.handle is the resumable temp name since resumable backups).
     const handle = (up as unknown as { file: { datasync: () => Promise<void> } }).file;
@@ -38,10 +29,9 @@ describe('local store early writeback', () => {
   });
 
   it('a failed background flush fails complete(), and nothing is committed', async () => {
-    process.env.SNAPSTREAM_LOCAL_WRITEBACK_BYTES = '1';
     const dir = await mkdtemp(path.join(tmpdir(), 'sstest-writeback-'));
     dirs.push(dir);
-    const store = new LocalStore(dir);
+    const store = new LocalStore(dir, { writebackBytes: 1 });
     const up = await store.createUpload('wb/bad');
     // The open FileHandle (LocalUpload.handle is the resumable temp name since resumable backups).
     const handle = (up as unknown as { file: { datasync: () => Promise<void> } }).file;
@@ -52,10 +42,9 @@ describe('local store early writeback', () => {
     expect(await store.head('wb/bad')).toBeUndefined();
   });
   it('a checkpoint after a failed background flush fails too (Linux reports a writeback error once per open file)', async () => {
-    process.env.SNAPSTREAM_LOCAL_WRITEBACK_BYTES = '1';
     const dir = await mkdtemp(path.join(tmpdir(), 'sstest-writeback-'));
     dirs.push(dir);
-    const store = new LocalStore(dir);
+    const store = new LocalStore(dir, { writebackBytes: 1 });
     const up = await store.createUpload('wb/ckpt');
     const handle = (up as unknown as { file: { datasync: () => Promise<void> } }).file;
     // Only the first (background) flush fails, as the kernel would: a later sync of the same file succeeds.
