@@ -174,15 +174,28 @@ export async function ensureS3(state, { repoDir, maxStream }) {
   let endpoint = reuse;
   if (!reuse) {
     const dir = path.join(state.workDir, 'ceph');
-    const [rgwPort, monPort] = [await freePort(), await freePort()];
     // Room for the restore fixture plus one backup in flight plus deleted data not yet collected.
     const mem = Math.max(3 * 2 ** 30, 3 * maxStream + 2 ** 30);
-    log(`starting radosgw on :${rgwPort} (memstore ${fmtSize(mem)}); ~15 s`);
     state.cephDir = dir;
-    await run(['bash', path.join(repoDir, 'scripts/test-env/ceph-up.sh'), dir, String(rgwPort), String(monPort), String(mem)], {
-      env: { ...process.env, S3_KEY: key, S3_SECRET: secret },
-    });
-    endpoint = `http://127.0.0.1:${rgwPort}`;
+    // A fresh cluster now and then does not form ("wrong fsid" from the mon to the OSD's first
+    // commands; ceph-up.sh then stops what it started): one more cluster from scratch, as the test
+    // environment does (test/setup/radosgw.ts).
+    for (let attempt = 1; ; attempt++) {
+      const rgwPort = await freePort();
+      let monPort = await freePort();
+      while (monPort === rgwPort) monPort = await freePort();
+      log(`starting radosgw on :${rgwPort} (memstore ${fmtSize(mem)}); ~15 s${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+      try {
+        await run(['bash', path.join(repoDir, 'scripts/test-env/ceph-up.sh'), dir, String(rgwPort), String(monPort), String(mem)], {
+          env: { ...process.env, S3_KEY: key, S3_SECRET: secret },
+        });
+        endpoint = `http://127.0.0.1:${rgwPort}`;
+        break;
+      } catch (e) {
+        if (attempt >= 2) throw e;
+        log(`radosgw did not come up (${String(e?.message ?? e).split('\n')[0]}); starting another cluster`);
+      }
+    }
   }
   const client = new S3Client({
     endpoint,
