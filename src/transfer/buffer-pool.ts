@@ -1,9 +1,11 @@
 import { abortedError } from '../errors.js';
+import { allocAligned } from '../util/aligned-buffer.js';
 
 /**
  * A fixed number of part buffers. `acquire` waits while all are out, which is what bounds memory
  * (count x largest part size) and what turns a slow store into backpressure on `zfs send`.
- * Buffers are reused; a request for a larger size than a free buffer has replaces it.
+ * Buffers are reused; a request for a larger size than a free buffer has replaces it. They are
+ * page-aligned (allocAligned) so the local store can read and write them with O_DIRECT.
  */
 export class BufferPool {
   private free: Buffer[] = [];
@@ -30,8 +32,8 @@ export class BufferPool {
     this.outstanding++;
     let buf = this.free.pop();
     if (!buf || buf.length < size) {
-      // allocUnsafeSlow: large, long-lived, never shared with Node's small-buffer slab.
-      buf = Buffer.allocUnsafeSlow(size);
+      // Page-aligned, large, long-lived, never shared with Node's small-buffer slab.
+      buf = allocAligned(size);
     }
     this.maxAllocated = Math.max(this.maxAllocated, size);
     return buf.length === size ? buf : buf.subarray(0, size);

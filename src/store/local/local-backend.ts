@@ -35,6 +35,6 @@ export const localBackend: StoreBackend<LocalStoreConfig> = {
 
   async open(cfg, deps) {
     const { LocalStore } = await import('./local-store.js');
-    return new LocalStore(cfg.path, { log: deps.log, writebackBytes: deps.env.localWritebackBytes });
+    return new LocalStore(cfg.path, { log: deps.log, writebackBytes: deps.env.localWritebackBytes, directIo: deps.env.localDirectIo });
   },
 };

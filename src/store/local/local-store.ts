@@ -7,6 +7,8 @@ import { ErrorCode, SnapstreamError } from '../../errors.js';
 import { FILE_MODE, OPEN_CREATE, OPEN_READ, checkDirChain, ensureDir, prepareRoot, syncDir } from './local-paths.js';
 import { validateObjectKey } from '../object-key.js';
 import { DEFAULT_WRITEBACK_BYTES } from './writeback-bytes.js';
+import { openDirectTwin } from './direct-io.js';
+import { DIRECT_IO_ALIGN, isDirectAligned } from '../../util/aligned-buffer.js';
 import type {
   ByteRange,
   GetOptions,
@@ -43,11 +45,17 @@ export class LocalStore implements ObjectStore {
   private ready: Promise<void> | undefined;
 
   private readonly writeback: number;
+  private readonly directIo: boolean;
 
-  /** `writebackBytes`: early-writeback threshold (writeback-bytes.ts), given by the edge; 0 = off. */
-  constructor(root: string, opts: { log?: Logger; writebackBytes?: number } = {}) {
+  /**
+   * `writebackBytes`: early-writeback threshold (writeback-bytes.ts), given by the edge; 0 = off.
+   * `directIo` (default true): part data is written and read with O_DIRECT where the filesystem and
+   * the buffer allow it (direct-io.ts); false = always through the page cache.
+   */
+  constructor(root: string, opts: { log?: Logger; writebackBytes?: number; directIo?: boolean } = {}) {
     this.log = opts.log;
     this.writeback = opts.writebackBytes ?? DEFAULT_WRITEBACK_BYTES;
+    this.directIo = opts.directIo ?? true;
     if (!path.isAbsolute(root)) {
       throw new SnapstreamError(ErrorCode.INVALID_LOCATION, `local store path ${JSON.stringify(root)} must be absolute`);
     }
@@ -106,7 +114,8 @@ export class LocalStore implements ObjectStore {
       await ensureDir(this.root, path.dirname(p));
       const tmp = this.tempPathFor(p);
       const handle = await fs.open(tmp, OPEN_CREATE, FILE_MODE);
-      return new LocalUpload(key, p, tmp, handle, this.writeback);
+      const direct = this.directIo ? await openDirectTwin(handle, 'write') : undefined;
+      return new LocalUpload(key, p, tmp, handle, this.writeback, direct);
     });
   }
 
@@ -133,7 +142,8 @@ export class LocalStore implements ObjectStore {
         await h.close();
         return undefined;
       }
-      return { upload: new LocalUpload(key, p, tmp, h, this.writeback), writtenBytes: st.size };
+      const direct = this.directIo ? await openDirectTwin(h, 'write') : undefined;
+      return { upload: new LocalUpload(key, p, tmp, h, this.writeback, direct), writtenBytes: st.size };
     });
   }
 
@@ -158,7 +168,12 @@ export class LocalStore implements ObjectStore {
     });
   }
 
-  /** Ranged read straight into `into` (pread into the part buffer: no stream, no 1 MiB chunk copies). */
+  /**
+   * Ranged read straight into `into` (pread into the part buffer: no stream, no 1 MiB chunk copies).
+   * The page-aligned head of the range is read with O_DIRECT when it can be (no copy out of the page
+   * cache, and a restore does not fill the cache with a whole volume); the rest, or all of it when the
+   * kernel refuses, through the page cache.
+   */
   async getInto(key: string, range: ByteRange, into: Buffer, opts: SignalOptions = {}): Promise<number> {
     const p = this.pathOf(key);
     if (into.length < range.length) throw new SnapstreamError(ErrorCode.INTERNAL, `getInto: buffer of ${into.length} bytes for a range of ${range.length}`);
@@ -166,8 +181,9 @@ export class LocalStore implements ObjectStore {
       if (opts.signal?.aborted) throw new SnapstreamError(ErrorCode.ABORTED, `read of ${key} was aborted`);
       await checkDirChain(this.root, path.dirname(p), false);
       const h = await fs.open(p, OPEN_READ);
+      const direct = this.directIo && isDirectAligned(range.offset) && range.length >= DIRECT_IO_ALIGN ? await openDirectTwin(h, 'read') : undefined;
       try {
-        let got = 0;
+        let got = direct ? await readDirectHead(direct, into, range, opts.signal, key) : 0;
         while (got < range.length) {
           if (opts.signal?.aborted) throw new SnapstreamError(ErrorCode.ABORTED, `read of ${key} was aborted`);
           const { bytesRead } = await h.read(into, got, range.length - got, range.offset + got);
@@ -176,6 +192,7 @@ export class LocalStore implements ObjectStore {
         }
         return got;
       } finally {
+        await direct?.close().catch(() => {});
         await h.close();
       }
     });
@@ -292,12 +309,17 @@ class LocalUpload implements MultipartUpload {
   /** A background flush's failure, reported by complete() (an fsync error must never be lost). */
   private flushError: unknown;
 
+  /** Set once the kernel refused a direct write: the rest of this upload goes through the page cache. */
+  private directRefused = false;
+
   constructor(
     readonly key: string,
     private readonly finalPath: string,
     private readonly tmpPath: string,
     private readonly file: fs.FileHandle,
     private readonly writeback: number,
+    /** An O_DIRECT handle on the same file (direct-io.ts), or undefined where the filesystem refuses one. */
+    private readonly direct: fs.FileHandle | undefined,
   ) {}
 
   get handle(): string {
@@ -320,14 +342,22 @@ class LocalUpload implements MultipartUpload {
 
   async uploadPart(part: UploadPart): Promise<void> {
     if (this.done) throw new SnapstreamError(ErrorCode.STORE_FAILED, `upload of ${this.key} is already finished`);
+    const data = part.data;
+    let direct = 0;
     await wrap(this.key, async () => {
-      let written = 0;
-      while (written < part.data.length) {
-        const { bytesWritten } = await this.file.write(part.data, written, part.data.length - written, part.offset + written);
+      // The page-aligned head by DMA (no copy into the page cache, nothing left to flush, and a
+      // backup does not evict the node's working set); the rest (the stream's short last part, or a
+      // part whose buffer the kernel refused) through the page cache.
+      if (this.direct && !this.directRefused && isDirectAligned(part.offset)) {
+        direct = await this.writeDirectHead(this.direct, data, part.offset);
+      }
+      let written = direct;
+      while (written < data.length) {
+        const { bytesWritten } = await this.file.write(data, written, data.length - written, part.offset + written);
         written += bytesWritten;
       }
     });
-    this.unflushed += part.data.length;
+    this.unflushed += data.length - direct;
     if (this.writeback > 0 && this.unflushed >= this.writeback && !this.flushing) {
       this.unflushed = 0;
       this.flushing = this.file
@@ -341,13 +371,40 @@ class LocalUpload implements MultipartUpload {
     }
   }
 
+  /** Writes what of `data` is a whole number of 4 KiB blocks with O_DIRECT; returns the bytes written (0 when refused). */
+  private async writeDirectHead(direct: fs.FileHandle, data: Buffer, offset: number): Promise<number> {
+    const head = data.length - (data.length % DIRECT_IO_ALIGN);
+    let written = 0;
+    try {
+      while (written < head) {
+        const { bytesWritten } = await direct.write(data, written, head - written, offset + written);
+        written += bytesWritten;
+        // A short direct write that ends off a block boundary: the page cache takes the rest.
+        if (bytesWritten === 0 || !isDirectAligned(written)) break;
+      }
+    } catch (e) {
+      // EINVAL: the buffer's memory is not page-aligned (allocAligned fell back, or an encrypted part
+      // sealed into a buffer of its own) or the filesystem wants another alignment. Nothing was written
+      // by the refused call; everything else of this upload goes through the page cache.
+      if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+      this.directRefused = true;
+    }
+    return written;
+  }
+
+  private async closeDirect(): Promise<void> {
+    await this.direct?.close().catch(() => {});
+  }
+
   async complete(opts: CompleteOptions = {}): Promise<ObjectInfo> {
     return wrap(this.key, async () => {
       await this.flushing;
       if (this.flushError) throw this.flushError;
       // A resumed temp file may hold bytes past this stream's end.
       if (opts.size !== undefined) await this.file.truncate(opts.size);
+      // fsync of either handle flushes the file (it is one inode), direct writes and the disk's cache included.
       await this.file.sync();
+      await this.closeDirect();
       await this.file.close();
       this.done = true;
       await fs.rename(this.tmpPath, this.finalPath);
@@ -361,6 +418,7 @@ class LocalUpload implements MultipartUpload {
     if (this.done) return;
     this.done = true;
     await this.flushing;
+    await this.closeDirect();
     await this.file.close().catch(() => {});
   }
 
@@ -368,10 +426,33 @@ class LocalUpload implements MultipartUpload {
     if (!this.done) {
       this.done = true;
       await this.flushing;
+      await this.closeDirect();
       await this.file.close().catch(() => {});
     }
     await fs.rm(this.tmpPath, { force: true }).catch(() => {});
   }
+}
+
+/**
+ * Reads the block-aligned head of `range` into `into` with O_DIRECT; returns the bytes read, which the
+ * caller completes through the page cache (a range's unaligned tail, or all of it when refused).
+ */
+async function readDirectHead(direct: fs.FileHandle, into: Buffer, range: ByteRange, signal: AbortSignal | undefined, key: string): Promise<number> {
+  const head = range.length - (range.length % DIRECT_IO_ALIGN);
+  let got = 0;
+  try {
+    while (got < head) {
+      if (signal?.aborted) throw new SnapstreamError(ErrorCode.ABORTED, `read of ${key} was aborted`);
+      const { bytesRead } = await direct.read(into, got, head - got, range.offset + got);
+      got += bytesRead;
+      // End of the object, or a short read off a block boundary: the buffered loop goes on from here.
+      if (bytesRead === 0 || !isDirectAligned(got)) break;
+    }
+  } catch (e) {
+    // EINVAL: an unaligned buffer or a filesystem that wants another alignment; nothing was read by it.
+    if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+  }
+  return got;
 }
 
 function isNotFound(e: unknown): boolean {

@@ -1,0 +1,32 @@
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DIRECT_IO_ALIGN, allocAligned, isDirectAligned } from '../../../src/util/aligned-buffer.js';
+
+describe('allocAligned', () => {
+  it('gives buffers of the asked size that an O_DIRECT write accepts (a malloc buffer is refused)', async () => {
+    // /var/tmp: a disk filesystem that enforces O_DIRECT alignment (tmpfs does not).
+    const dir = await fs.mkdtemp(path.join('/var/tmp', 'sstest-aligned-'));
+    try {
+      const fh = await fs.open(path.join(dir, 'f'), constants.O_WRONLY | constants.O_CREAT | constants.O_DIRECT, 0o600);
+      try {
+        for (const size of [4096, 65536, 8 * 1024 * 1024, 5 * 1024 * 1024 + 4096]) {
+          const b = allocAligned(size);
+          expect(b.length).toBe(size);
+          expect((await fh.write(b, 0, size, 0)).bytesWritten).toBe(size);
+        }
+        await expect(fh.write(Buffer.allocUnsafeSlow(8192), 0, 8192, 0)).rejects.toMatchObject({ code: 'EINVAL' });
+      } finally {
+        await fh.close();
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('isDirectAligned: multiples of 4 KiB only', () => {
+    expect(DIRECT_IO_ALIGN).toBe(4096);
+    expect([0, 4096, 8 * 1024 * 1024].every(isDirectAligned)).toBe(true);
+    expect([1, 4095, 4097, 10_000].some(isDirectAligned)).toBe(false);
+  });
+});
