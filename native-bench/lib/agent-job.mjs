@@ -37,4 +37,6 @@ const job = await new Promise((resolve, reject) => {
 });
 client.close();
 process.stdout.write(JSON.stringify(job) + '\n');
+// The bench shows a failed run's stderr: the job's own error, not just "exit 1".
+if (job?.phase !== 'PHASE_DONE') process.stderr.write(`job ${job?.id ?? '?'} ended ${job?.phase ?? 'without a state'}: ${job?.error?.code ?? ''} ${job?.error?.message ?? JSON.stringify(job?.error ?? null)}\n`);
 process.exit(job?.phase === 'PHASE_DONE' ? 0 : 1);

@@ -33,7 +33,20 @@ export function contenders({ repoDir, node, ssExtraArgs }) {
     const guid = (await run(['zfs', 'get', '-H', '-o', 'value', 'guid', `${ctx.target}@${ctx.snap.label}`])).trim();
     if (guid !== ctx.facts.guid) throw new Error(`restored ${ctx.target}@${ctx.snap.label} has guid ${guid}, source has ${ctx.facts.guid}`);
   };
-  const destroyTarget = (ctx) => run(['zfs', 'destroy', '-r', ctx.target]).catch(() => {});
+  // zfs-fuse answers "dataset is busy" for a moment after a receive; a target left behind fills the
+  // pool and the next restore fails "out of space" (seen in a quiet 1 GiB run). So: retry, then say so.
+  const destroyTarget = async (ctx) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await run(['zfs', 'destroy', '-r', ctx.target]);
+        return;
+      } catch (e) {
+        if (/does not exist|could not find/.test(e.message)) return;
+        if (attempt >= 20) throw new Error(`could not destroy ${ctx.target}: ${e.message}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
 
   return [
     // ---- limits of this machine ----

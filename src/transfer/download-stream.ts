@@ -9,6 +9,7 @@ import { downloadDedup } from '../dedup/dedup-download.js';
 import type { SegmentCodec } from '../dedup/segment-codec.js';
 import { rateLimited } from '../store/decorators/rate-limited-store.js';
 import { readRangeInto } from '../store/decorators/read-range-into.js';
+import { updateInSlices } from './hash-in-slices.js';
 
 export interface DownloadOptions {
   /** A decorated store (src/store/decorators/): ranged reads are retried there, not here. */
@@ -73,7 +74,9 @@ export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: num
           { details: { part: p.n, offset: at, expected: len, actual: got } },
         );
       }
-      const actual = o.hasher.hashHex(buf);
+      const partHasher = o.hasher.create();
+      await updateInSlices(partHasher, buf);
+      const actual = partHasher.digestHex();
       const expected = partHashOf(p);
       if (actual !== expected) {
         throw new SnapstreamError(
@@ -107,7 +110,7 @@ export async function downloadVerified(o: DownloadOptions): Promise<{ bytes: num
     for (const p of m.parts) {
       const buf = await fetches.get(p.n)!;
       fetches.delete(p.n);
-      whole.update(buf);
+      await updateInSlices(whole, buf);
       const isLast = p.n === m.parts.length;
       if (isLast) {
         const actual = whole.digestHex();
