@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { SocketPipe } from '../exec/socket-pipe.js';
 import type { Logger } from 'pino';
@@ -67,10 +68,15 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
   };
 
   let skippedBytes = 0;
+  // The SHA-256 a signing store wants of each part (S3 over http), computed alongside the part's XXH64
+  // as its bytes arrive. A keyed pipeline's part digest already is that SHA-256: handed on, not redone.
+  const signSha = o.limits.wantsPartSha256 === true && o.hasher.algorithm !== 'sha256';
+  const signDigests = new Map<number, string>();
   const send = async (n: number, offset: number, data: Buffer): Promise<void> => {
     try {
-      // A keyed pipeline's part digest is the SHA-256 the store's signature needs: handed on, not redone.
-      await upload.uploadPart({ number: n, offset, data, sha256: parts[n - 1]?.sha256 }, { signal: o.signal, onRetry });
+      const sha256 = parts[n - 1]?.sha256 ?? signDigests.get(n);
+      signDigests.delete(n);
+      await upload.uploadPart({ number: n, offset, data, sha256 }, { signal: o.signal, onRetry });
       o.meter.touch();
       o.onStored?.(parts[n - 1]!);
     } finally {
@@ -80,6 +86,7 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
 
   const dispatch = async (n: number, offset: number, data: Buffer) => {
     if (o.alreadyStored?.(parts[n - 1]!)) {
+      signDigests.delete(n);
       skippedBytes += data.length;
       o.meter.touch();
       pool.release(data);
@@ -107,6 +114,7 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
   let fill = 0;
   // Each part is hashed slice by slice as it is copied in, while the bytes are still in cache.
   let partHasher = o.hasher.create();
+  let signHasher: Hash | undefined = signSha ? createHash('sha256') : undefined;
 
   /** Copies what fits of chunk[pos..] into the part buffer; returns the new position in the chunk. */
   const absorb = (chunk: Buffer, pos: number): number => {
@@ -114,6 +122,7 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
     if (take === 0) return pos;
     const slice = pos === 0 && take === chunk.length ? chunk : chunk.subarray(pos, pos + take);
     partHasher.update(slice);
+    signHasher?.update(slice);
     buf.set(slice, fill);
     fill += take;
     return pos + take;
@@ -122,6 +131,7 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
   /** The part buffer is full: record it, hand it to the store, and wait for the next buffer. */
   const nextPart = async (): Promise<void> => {
     parts.push(partRecord(o.hasher, n, offset, fill, partHasher.digestHex()));
+    if (signHasher) signDigests.set(n, signHasher.digest('hex'));
     await dispatch(n, offset, buf);
     offset += fill;
     n++;
@@ -130,6 +140,7 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
     buf = await acquire(pool, size, o);
     fill = 0;
     partHasher = o.hasher.create();
+    signHasher = signSha ? createHash('sha256') : undefined;
   };
 
   const reader: PartReader = {
@@ -162,6 +173,7 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
           const slice = buf.subarray(fill, fill + n);
           streamHasher.update(slice);
           partHasher.update(slice);
+          signHasher?.update(slice);
           fill += n;
           o.meter.add(n);
           return fill === size ? 0 : -1;
@@ -175,6 +187,7 @@ export async function uploadStream(source: Readable | SocketPipe, o: UploadStrea
     if (fill > 0 || n === 1) {
       const last = buf.subarray(0, fill);
       parts.push(partRecord(o.hasher, n, offset, fill, partHasher.digestHex()));
+      if (signHasher) signDigests.set(n, signHasher.digest('hex'));
       await dispatch(n, offset, last);
       offset += fill;
     } else {

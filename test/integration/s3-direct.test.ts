@@ -100,6 +100,8 @@ describe.skipIf(!needs('s3'))('fast ranged GET against radosgw', () => {
       const s = new S3Store(cfg(ep.endpoint, bucket), { root: 'fast/root', log: silentLog });
       try {
         expect(s.signParts).toBe(sign === 'true');
+        // Signed parts: the pipeline hands the store each part's SHA-256 (computed as the bytes arrive).
+        expect(s.limits.wantsPartSha256).toBe(sign === 'true');
         const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(12345)];
         const up = await s.createUpload(`put/${sign}`);
         // Out of order and concurrently, as the pipeline sends them.

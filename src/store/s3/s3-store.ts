@@ -61,12 +61,7 @@ export interface S3StoreOptions {
  * a hash computed on exactly the bytes of each part, and zero-copy parts from a fixed buffer pool.
  */
 export class S3Store implements ObjectStore {
-  readonly limits: StoreLimits = {
-    minPartSize: 5 * 1024 * 1024,
-    maxPartSize: 5 * 1024 ** 3,
-    maxParts: 10_000,
-    parallelParts: true,
-  };
+  readonly limits: StoreLimits;
   readonly client: S3Client;
   readonly bucket: string;
   private readonly root: string;
@@ -116,6 +111,8 @@ export class S3Store implements ObjectStore {
     });
     const knobs = opts.knobs ?? process.env;
     this.signParts = signPartPayload(cfg.endpoint, knobs);
+    // Signed parts: the pipeline hashes them as they arrive (StoreLimits.wantsPartSha256).
+    this.limits = { minPartSize: 5 * 1024 * 1024, maxPartSize: 5 * 1024 ** 3, maxParts: 10_000, parallelParts: true, wantsPartSha256: this.signParts };
     this.where = `s3://${cfg.bucket}${this.root ? '/' + this.root : ''}${cfg.endpoint ? ` at ${redactUrl(cfg.endpoint)}` : ''}`;
     this.direct = S3Direct.create({
       cfg,

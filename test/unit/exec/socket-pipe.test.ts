@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,7 +36,13 @@ describe('uploadStream from a SocketPipe (bytes land in the part buffers)', () =
   ])('%s: reassembles byte for byte with the right hashes', async (_, size, partSize, concurrency) => {
     const data = randomBytes(size);
     const store = new MemoryStore();
-    store.onPart = () => new Promise((r) => setTimeout(r, 2)); // a store slower than the source: backpressure
+    // A store that signs part SHA-256s (S3 over http): the digests come from the bytes as they landed.
+    store.limits = { ...store.limits, wantsPartSha256: true };
+    const signed = new Map<number, string | undefined>();
+    store.onPart = (part) => {
+      signed.set(part.number, part.sha256);
+      return new Promise((r) => setTimeout(r, 2)); // a store slower than the source: backpressure
+    };
     const up = await store.createUpload('obj');
     const ac = new AbortController();
     const { pipe, exit } = await catInto(data);
@@ -52,6 +58,7 @@ describe('uploadStream from a SocketPipe (bytes land in the part buffers)', () =
     expect(store.objects.get('obj')!.equals(data)).toBe(true);
     expect(r.streamHash).toBe(h.hashHex(data));
     for (const p of r.parts) expect(p.xxh64).toBe(h.hashHex(data.subarray(p.offset, p.offset + p.size)));
+    for (const p of r.parts) expect(signed.get(p.n)).toBe(createHash('sha256').update(data.subarray(p.offset, p.offset + p.size)).digest('hex'));
   });
 
   it('fails with ABORTED when aborted mid-stream', async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { SnapstreamError } from '../../../src/errors.js';
@@ -8,6 +8,22 @@ import { KiB, upload } from './fixtures.js';
 
 
 describe('upload pipeline', () => {
+  it('hands a store that signs part SHA-256s (S3 over http) each part\'s digest, and no other store any', async () => {
+    const data = randomBytes(700 * KiB + 9);
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    for (const wants of [true, false]) {
+      const store = new MemoryStore();
+      store.limits = { ...store.limits, wantsPartSha256: wants };
+      const seen = new Map<number, string | undefined>();
+      store.onPart = (part) => void seen.set(part.number, part.sha256);
+      const { r } = await upload(store, data, 256 * KiB, 2);
+      expect(r.parts).toHaveLength(3);
+      for (const p of r.parts) {
+        expect(seen.get(p.n)).toBe(wants ? sha(data.subarray(p.offset, p.offset + p.size)) : undefined);
+      }
+    }
+  });
+
   it('cuts parts, hashes them, and reassembles byte for byte', async () => {
     const store = new MemoryStore();
     const data = randomBytes(1000 * KiB + 123);
