@@ -1,17 +1,20 @@
-import { createHash, createHmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
+import { createHash } from 'node:crypto';
 import { ErrorCode, SnapstreamError, abortedError } from '../../errors.js';
 import type { ResolvedS3Config } from './s3-config.js';
 import { HttpRangeClient, HttpRangeError } from './http-range-client.js';
+import { s3ServiceError } from './s3-error-shape.js';
+import { type CredentialsProvider, SigV4, canonicalQuery } from './sigv4.js';
 
 /** SHA-256 of the empty body: what a GET declares as its payload hash. */
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 export interface S3DirectOptions {
   cfg: ResolvedS3Config;
-  /** The SDK client's resolved credential provider (its default chain or profile), memoized and refreshed by the SDK before expiry. */
-  credentials: AwsCredentialIdentityProvider;
+  /**
+   * Static keys from the environment (s3-credentials.ts), else the SDK client's resolved provider
+   * (its default chain or profile, memoized and refreshed by the SDK before expiry), loaded lazily.
+   */
+  credentials: CredentialsProvider;
   /** Maps an S3 error (name, HTTP status) as the store maps the SDK's, so both paths fail alike. */
   mapError: (key: string, e: unknown) => SnapstreamError;
   /** Names the location in errors (never credentials). */
@@ -20,21 +23,21 @@ export interface S3DirectOptions {
 
 /**
  * The two requests that carry the stream's bytes, without the SDK: the restore's ranged GETs and the
- * backup's UploadPart PUTs. SigV4-signed by @smithy/signature-v4 (the SDK's own signer) with the
- * credentials of the SDK client's provider chain, sent by HttpRangeClient, which lands GET bodies
+ * backup's UploadPart PUTs. SigV4-signed (sigv4.ts, checked against the SDK's own signer) with the
+ * store's credentials, sent by HttpRangeClient, which lands GET bodies
  * straight in the caller's part buffer and writes PUT bodies from it. Every other call (create,
- * complete, list, head...) stays with the SDK. The SDK's ranged GET costs ~1.6-2 s of CPU per GiB
+ * complete, head...) goes through S3Control (s3-control.ts), or the SDK where that is off. The SDK's ranged GET costs ~1.6-2 s of CPU per GiB
  * here, this one ~0.3 (see docs/bench.md). Only plain virtual-host/path-style URLs are built here;
  * `create` says undefined when it cannot build one, and S3Store keeps the SDK path.
  * SNAPSTREAM_S3_FAST_GET=false / SNAPSTREAM_S3_FAST_PUT=false turn either off.
  */
 export class S3Direct {
   private readonly http: HttpRangeClient;
-  private readonly signer: SignatureV4;
-  private readonly basePath: string;
-  private readonly hostname: string;
-  private readonly port: number;
-  private readonly protocol: 'http:' | 'https:';
+  private readonly signer: SigV4;
+  readonly basePath: string;
+  readonly hostname: string;
+  readonly port: number;
+  readonly protocol: 'http:' | 'https:';
 
   private constructor(
     private readonly o: S3DirectOptions,
@@ -52,15 +55,16 @@ export class S3Direct {
       ca: o.cfg.caCertPem,
       rejectUnauthorized: !o.cfg.insecureSkipTLSVerify,
     });
-    this.signer = new SignatureV4({
-      service: 's3',
-      region: o.cfg.region,
-      credentials: o.credentials,
-      sha256: NodeSha256,
-      // S3 signs the path as sent (keys are encoded once, not twice as other services want).
-      uriEscapePath: false,
-      applyChecksum: false,
-    });
+    this.signer = new SigV4(o.cfg.region, o.credentials);
+  }
+
+  get hostHeader(): string {
+    return this.http.hostHeader;
+  }
+
+  /** The request path of a full key (bucket in the path or the host, per s3Target). */
+  pathOf(fullKey: string): string {
+    return this.basePath + encodeKey(fullKey);
   }
 
   /** Undefined where this path does not apply (an endpoint it cannot address). */
@@ -78,15 +82,13 @@ export class S3Direct {
     const end = offset + into.length - 1;
     const signed = await this.sign(key, {
       method: 'GET',
-      protocol: this.protocol,
-      hostname: this.hostname,
-      port: this.port,
       path,
       query: {},
-      headers: { host: this.http.hostHeader, range: `bytes=${offset}-${end}`, 'x-amz-content-sha256': EMPTY_SHA256 },
+      headers: { host: this.http.hostHeader, range: `bytes=${offset}-${end}` },
+      payloadHash: EMPTY_SHA256,
     });
     const headers: Record<string, string> = { 'User-Agent': 'snapstream' };
-    for (const [k, v] of Object.entries(signed.headers)) if (k !== 'host' && k !== 'range') headers[k] = v;
+    for (const [k, v] of Object.entries(signed)) if (k !== 'host' && k !== 'range') headers[k] = v;
     try {
       return await this.http.get({ path, headers, offset, into, signal });
     } catch (e) {
@@ -108,16 +110,14 @@ export class S3Direct {
       typeof payload === 'string' ? payload : payload ? createHash('sha256').update(body).digest('hex') : 'UNSIGNED-PAYLOAD';
     const signed = await this.sign(key, {
       method: 'PUT',
-      protocol: this.protocol,
-      hostname: this.hostname,
-      port: this.port,
       path: basePath,
       query,
-      headers: { host: this.http.hostHeader, 'content-length': String(body.length), 'x-amz-content-sha256': payloadHash },
+      headers: { host: this.http.hostHeader, 'content-length': String(body.length) },
+      payloadHash,
     });
     const headers: Record<string, string> = { 'User-Agent': 'snapstream', 'Content-Type': 'application/octet-stream' };
-    for (const [k, v] of Object.entries(signed.headers)) if (k !== 'host' && k !== 'content-length') headers[k] = v;
-    const path = `${basePath}?partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`;
+    for (const [k, v] of Object.entries(signed)) if (k !== 'host' && k !== 'content-length') headers[k] = v;
+    const path = `${basePath}?${canonicalQuery(query)}`;
     try {
       const res = await this.http.put({ path, headers, body, signal });
       const etag = res.headers.get('etag');
@@ -135,9 +135,9 @@ export class S3Direct {
   }
 
   /** Signs `req`; a credential chain that cannot produce credentials fails like the SDK path does. */
-  private async sign(key: string, req: Parameters<SignatureV4['sign']>[0]): Promise<{ headers: Record<string, string> }> {
+  async sign(key: string, req: Parameters<SigV4['sign']>[0]): Promise<Record<string, string>> {
     try {
-      return (await this.signer.sign(req)) as { headers: Record<string, string> };
+      return await this.signer.sign(req);
     } catch (e) {
       throw this.o.mapError(key, e);
     }
@@ -151,9 +151,7 @@ export class S3Direct {
       case 'status': {
         // Shaped like the SDK's service errors, so S3Store.mapError classifies both paths the same
         // way (404 NOT_FOUND, 403 access denied, 5xx/429 retryable, other 4xx not).
-        const code = /<Code>([^<]{1,100})<\/Code>/.exec(f.body)?.[1];
-        const message = /<Message>([^<]{0,300})<\/Message>/.exec(f.body)?.[1];
-        return this.o.mapError(key, { name: code ?? `HTTP${f.status}`, message: message || code || `HTTP ${f.status}`, $metadata: { httpStatusCode: f.status } });
+        return this.o.mapError(key, s3ServiceError(f.status, f.body));
       }
       case 'protocol':
         return new SnapstreamError(
@@ -177,8 +175,8 @@ export class S3Direct {
   }
 }
 
-/** SNAPSTREAM_S3_FAST_GET / SNAPSTREAM_S3_FAST_PUT: on unless 'false' or '0'. */
-export function fastPathEnabled(which: 'GET' | 'PUT', env: NodeJS.ProcessEnv = process.env): boolean {
+/** SNAPSTREAM_S3_FAST_GET / SNAPSTREAM_S3_FAST_PUT / SNAPSTREAM_S3_FAST_CONTROL: on unless 'false' or '0'. */
+export function fastPathEnabled(which: 'GET' | 'PUT' | 'CONTROL', env: Readonly<Record<string, string | undefined>> = process.env): boolean {
   const v = env[`SNAPSTREAM_S3_FAST_${which}`]?.trim().toLowerCase();
   return !(v === 'false' || v === '0');
 }
@@ -214,30 +212,4 @@ export function encodeKey(key: string): string {
     .split('/')
     .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
     .join('/');
-}
-
-/** node:crypto behind the signer's Checksum interface (HMAC when given a secret). */
-class NodeSha256 implements Checksum {
-  private h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(private readonly secret?: SourceData) {
-    this.h = this.make();
-  }
-  private make() {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(this.secret));
-  }
-  update(data: Uint8Array | string): void {
-    this.h.update(toBytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-  reset(): void {
-    this.h = this.make();
-  }
-}
-
-function toBytes(d: SourceData): Buffer {
-  if (typeof d === 'string') return Buffer.from(d, 'utf8');
-  if (ArrayBuffer.isView(d)) return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
-  return Buffer.from(d as ArrayBuffer);
 }

@@ -1,30 +1,21 @@
-import http from 'node:http';
-import https from 'node:https';
 import { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  ListPartsCommand,
-  PutObjectCommand,
+import type {
+  HeadObjectCommandOutput,
+  ListMultipartUploadsCommandOutput,
+  ListObjectsV2CommandOutput,
+  ListPartsCommandOutput,
   S3Client,
-  UploadPartCommand,
-  type UploadPartCommandInput,
-  type UploadPartCommandOutput,
+  UploadPartCommandInput,
+  UploadPartCommandOutput,
 } from '@aws-sdk/client-s3';
-import { fromIni } from '@aws-sdk/credential-providers';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { BuildMiddleware } from '@smithy/types';
 import type { Logger } from 'pino';
 import { ErrorCode, SnapstreamError } from '../../errors.js';
 import type { ResolvedS3Config } from './s3-config.js';
 import { joinKey, validateObjectKey } from '../object-key.js';
 import { S3Direct, fastPathEnabled } from './s3-direct.js';
+import { S3Control } from './s3-control.js';
+import { staticEnvCredentials } from './s3-credentials.js';
+import type { CredentialsProvider } from './sigv4.js';
 import type {
   ByteRange,
   GetOptions,
@@ -62,18 +53,29 @@ export interface S3StoreOptions {
  */
 export class S3Store implements ObjectStore {
   readonly limits: StoreLimits;
-  readonly client: S3Client;
   readonly bucket: string;
   private readonly root: string;
   readonly log: Logger;
   private readonly pageSize: number;
   private readonly where: string;
+  private readonly cfg: ResolvedS3Config;
+  private readonly maxSockets: number;
+  /** The SDK side (s3-sdk.ts), imported on the first call that needs it; see sdk(). */
+  private sdkLoading: Promise<Sdk> | undefined;
   /** See signPartPayload(). */
   readonly signParts: boolean;
   /** The SDK-less path for the stream's bytes (ranged GETs, UploadPart); see S3Direct. */
   readonly direct: S3Direct | undefined;
   /** UploadPart through `direct` (SNAPSTREAM_S3_FAST_PUT, default on). */
   readonly directPut: boolean;
+  /** Ranged `get`s (the fallback of getInto) through `control` too (SNAPSTREAM_S3_FAST_GET). */
+  private readonly directGet: boolean;
+  /**
+   * The SDK-less path for head, get, put, create/complete/abort and delete (SNAPSTREAM_S3_FAST_CONTROL,
+   * default on; see S3Control). Off where `direct` is (an endpoint only the SDK can address) and with
+   * checksums=WHEN_SUPPORTED (the SDK's flexible checksums are not built here).
+   */
+  readonly control: S3Control | undefined;
   /**
    * Ranged reads straight into the caller's buffer, without the SDK (see S3Direct); absent where
    * that path does not apply, and the restore then uses `get`.
@@ -81,53 +83,52 @@ export class S3Store implements ObjectStore {
   readonly getInto?: (key: string, range: ByteRange, into: Buffer, opts?: SignalOptions) => Promise<number>;
 
   constructor(cfg: ResolvedS3Config, opts: S3StoreOptions) {
+    this.cfg = cfg;
     this.bucket = cfg.bucket;
     this.root = opts.root;
     this.log = opts.log;
     this.pageSize = opts.listPageSize ?? 1000;
-    const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 32 };
-    this.client = new S3Client({
-      region: cfg.region,
-      endpoint: cfg.endpoint,
-      forcePathStyle: cfg.forcePathStyle,
-      credentials: cfg.profile ? fromIni({ profile: cfg.profile }) : undefined,
-      // Non-AWS servers reject (or, worse, store) aws-chunked bodies with flexible checksums.
-      requestChecksumCalculation: cfg.checksums,
-      responseChecksumValidation: cfg.checksums,
-      // One attempt: the store's retry decorator is the only retry (src/store/decorators/), so a
-      // part gets its policy's attempts, not those times the SDK's.
-      maxAttempts: 1,
-      requestHandler: new NodeHttpHandler({
-        httpAgent: new http.Agent(agentOpts),
-        httpsAgent: new https.Agent({
-          ...agentOpts,
-          rejectUnauthorized: !cfg.insecureSkipTLSVerify,
-          ...(cfg.caCertPem ? { ca: cfg.caCertPem } : {}),
-        }),
-        connectionTimeout: 10_000,
-        // Socket idle time: a server that stops answering fails the request instead of hanging.
-        requestTimeout: 120_000,
-      }),
-    });
+    this.maxSockets = opts.maxSockets ?? 32;
     const knobs = opts.knobs ?? process.env;
     this.signParts = signPartPayload(cfg.endpoint, knobs);
     // Signed parts: the pipeline hashes them as they arrive (StoreLimits.wantsPartSha256).
     this.limits = { minPartSize: 5 * 1024 * 1024, maxPartSize: 5 * 1024 ** 3, maxParts: 10_000, parallelParts: true, wantsPartSha256: this.signParts };
     this.where = `s3://${cfg.bucket}${this.root ? '/' + this.root : ''}${cfg.endpoint ? ` at ${redactUrl(cfg.endpoint)}` : ''}`;
-    this.direct = S3Direct.create({
-      cfg,
-      credentials: this.client.config.credentials,
-      mapError: (key, e) => this.mapError(key, e),
-      where: this.where,
-    });
+    // Keys from the environment need no SDK; every other source is the SDK client's own chain.
+    const fixed = staticEnvCredentials(cfg);
+    const credentials: CredentialsProvider = fixed
+      ? async () => fixed
+      : async () => {
+          const c = await (await this.sdk()).client.config.credentials();
+          return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) };
+        };
+    this.direct = S3Direct.create({ cfg, credentials, mapError: (key, e) => this.mapError(key, e), where: this.where });
     this.directPut = this.direct !== undefined && fastPathEnabled('PUT', knobs);
-    const fast = fastPathEnabled('GET', knobs) ? this.direct : undefined;
+    this.directGet = fastPathEnabled('GET', knobs);
+    this.control =
+      this.direct !== undefined && cfg.checksums === 'WHEN_REQUIRED' && fastPathEnabled('CONTROL', knobs)
+        ? new S3Control({ direct: this.direct, maxSockets: this.maxSockets, rejectUnauthorized: !cfg.insecureSkipTLSVerify, ...(cfg.caCertPem ? { ca: cfg.caCertPem } : {}) })
+        : undefined;
+    const fast = this.directGet ? this.direct : undefined;
     if (fast) {
       this.getInto = async (key, range, into, opts = {}) => {
         if (into.length < range.length) throw new SnapstreamError(ErrorCode.INTERNAL, `getInto: buffer of ${into.length} bytes for a range of ${range.length}`);
         return fast.getInto(key, this.full(key), range.offset, into.subarray(0, range.length), opts.signal);
       };
     }
+  }
+
+  /** The AWS SDK module and this store's client, loaded and made on first use. */
+  sdk(): Promise<Sdk> {
+    this.sdkLoading ??= import('./s3-sdk.js').then((m) => ({ m, client: m.createS3Client(this.cfg, this.maxSockets) }));
+    return this.sdkLoading;
+  }
+
+  /** Runs an SDK command (made from the loaded module), mapping its errors. */
+  async sdkSend<T = unknown>(key: string, make: (m: Sdk['m']) => object, signal: AbortSignal | undefined): Promise<T> {
+    const { m, client } = await this.call(key, () => this.sdk());
+    // Each command's own input/output types are checked where it is made; send() takes them all.
+    return this.call(key, () => client.send(make(m) as never, { abortSignal: signal }) as Promise<T>);
   }
 
   describe(): string {
@@ -143,34 +144,42 @@ export class S3Store implements ObjectStore {
   }
 
   async put(key: string, body: Buffer, opts: PutOptions = {}): Promise<void> {
-    const cmd = new PutObjectCommand({
-      Bucket: this.bucket,
-      Key: this.full(key),
-      Body: body,
-      ContentLength: body.length,
-      ContentType: opts.contentType,
-      Metadata: opts.metadata,
-    });
-    // A digest the caller has (a dedup segment's id) is signed as is: the body is not hashed again.
-    if (opts.sha256 !== undefined && SHA256_HEX.test(opts.sha256)) cmd.middlewareStack.add(knownPayloadHash(opts.sha256), UNSIGNED_PAYLOAD_MW);
-    await this.call(key, () => this.client.send(cmd, { abortSignal: opts.signal }));
+    const fullKey = this.full(key);
+    const control = this.control;
+    if (control) return this.call(key, () => control.put(key, fullKey, body, opts));
+    await this.sdkSend(
+      key,
+      (m) => {
+        const cmd = new m.PutObjectCommand({
+          Bucket: this.bucket,
+          Key: fullKey,
+          Body: body,
+          ContentLength: body.length,
+          ContentType: opts.contentType,
+          Metadata: opts.metadata,
+        });
+        // A digest the caller has (a dedup segment's id) is signed as is: the body is not hashed again.
+        if (opts.sha256 !== undefined && SHA256_HEX.test(opts.sha256)) cmd.middlewareStack.add(m.knownPayloadHash(opts.sha256), m.UNSIGNED_PAYLOAD_MW);
+        return cmd;
+      },
+      opts.signal,
+    );
   }
 
   async createUpload(key: string, opts: PutOptions = {}): Promise<MultipartUpload> {
     const fullKey = this.full(key);
-    const res = await this.call(key, () =>
-      this.client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: fullKey,
-          ContentType: opts.contentType ?? 'application/octet-stream',
-          Metadata: opts.metadata,
-        }),
-        { abortSignal: opts.signal },
-      ),
-    );
-    if (!res.UploadId) throw new SnapstreamError(ErrorCode.STORE_FAILED, `${this.where}: no UploadId for ${key}`);
-    return new S3Upload(this, key, fullKey, res.UploadId, opts);
+    const control = this.control;
+    const uploadId = control
+      ? await this.call(key, () => control.createUpload(key, fullKey, opts))
+      : (
+          await this.sdkSend<{ UploadId?: string }>(
+            key,
+            (m) => new m.CreateMultipartUploadCommand({ Bucket: this.bucket, Key: fullKey, ContentType: opts.contentType ?? 'application/octet-stream', Metadata: opts.metadata }),
+            opts.signal,
+          )
+        ).UploadId;
+    if (!uploadId) throw new SnapstreamError(ErrorCode.STORE_FAILED, `${this.where}: no UploadId for ${key}`);
+    return new S3Upload(this, key, fullKey, uploadId, opts);
   }
 
   /**
@@ -184,13 +193,12 @@ export class S3Store implements ObjectStore {
     let marker: string | undefined;
     // Bounded: 10,000 parts at 1,000 a page.
     for (let page = 0; page < 20; page++) {
-      let res;
+      let res: ListPartsCommandOutput;
       try {
-        res = await this.call(key, () =>
-          this.client.send(
-            new ListPartsCommand({ Bucket: this.bucket, Key: fullKey, UploadId: handle, PartNumberMarker: marker }),
-            { abortSignal: opts.signal },
-          ),
+        res = await this.sdkSend<ListPartsCommandOutput>(
+          key,
+          (m) => new m.ListPartsCommand({ Bucket: this.bucket, Key: fullKey, UploadId: handle, PartNumberMarker: marker }),
+          opts.signal,
         );
       } catch (e) {
         if (e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND) return undefined;
@@ -211,24 +219,24 @@ export class S3Store implements ObjectStore {
   async get(key: string, opts: GetOptions = {}): Promise<Readable> {
     const r = opts.range;
     if (r && r.length === 0) return Readable.from([]);
-    const res = await this.call(key, () =>
-      this.client.send(
-        new GetObjectCommand({
-          Bucket: this.bucket,
-          Key: this.full(key),
-          Range: r ? `bytes=${r.offset}-${r.offset + r.length - 1}` : undefined,
-        }),
-        { abortSignal: opts.signal },
-      ),
+    const fullKey = this.full(key);
+    const control = this.control;
+    // A ranged get is the restore's data path where getInto is off: SNAPSTREAM_S3_FAST_GET=false means the SDK's.
+    if (control && (!r || this.directGet)) return this.call(key, () => control.get(key, fullKey, r, opts.signal));
+    const res = await this.sdkSend<{ Body?: unknown }>(
+      key,
+      (m) => new m.GetObjectCommand({ Bucket: this.bucket, Key: fullKey, Range: r ? `bytes=${r.offset}-${r.offset + r.length - 1}` : undefined }),
+      opts.signal,
     );
     return res.Body as Readable;
   }
 
   async head(key: string, opts: SignalOptions = {}): Promise<ObjectInfo | undefined> {
+    const fullKey = this.full(key);
+    const control = this.control;
     try {
-      const res = await this.call(key, () =>
-        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.full(key) }), { abortSignal: opts.signal }),
-      );
+      if (control) return await this.call(key, () => control.head(key, fullKey, opts.signal));
+      const res = await this.sdkSend<HeadObjectCommandOutput>(key, (m) => new m.HeadObjectCommand({ Bucket: this.bucket, Key: fullKey }), opts.signal);
       return {
         key,
         size: res.ContentLength ?? 0,
@@ -246,11 +254,10 @@ export class S3Store implements ObjectStore {
     const fullPrefix = this.root ? joinKey(this.root) + '/' + prefix : prefix;
     let token: string | undefined;
     do {
-      const res = await this.call(prefix, () =>
-        this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: fullPrefix, ContinuationToken: token, MaxKeys: this.pageSize }),
-          { abortSignal: opts.signal },
-        ),
+      const res = await this.sdkSend<ListObjectsV2CommandOutput>(
+        prefix,
+        (m) => new m.ListObjectsV2Command({ Bucket: this.bucket, Prefix: fullPrefix, ContinuationToken: token, MaxKeys: this.pageSize }),
+        opts.signal,
       );
       for (const o of res.Contents ?? []) {
         if (!o.Key) continue;
@@ -261,10 +268,11 @@ export class S3Store implements ObjectStore {
   }
 
   async delete(key: string, opts: SignalOptions = {}): Promise<void> {
+    const fullKey = this.full(key);
+    const control = this.control;
     try {
-      await this.call(key, () =>
-        this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.full(key) }), { abortSignal: opts.signal }),
-      );
+      if (control) await this.call(key, () => control.delete(key, fullKey, opts.signal));
+      else await this.sdkSend(key, (m) => new m.DeleteObjectCommand({ Bucket: this.bucket, Key: fullKey }), opts.signal);
     } catch (e) {
       if (e instanceof SnapstreamError && e.code === ErrorCode.NOT_FOUND) return;
       throw e;
@@ -278,11 +286,10 @@ export class S3Store implements ObjectStore {
     let keyMarker: string | undefined;
     let idMarker: string | undefined;
     for (;;) {
-      const res = await this.call(prefix, () =>
-        this.client.send(
-          new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: fullPrefix, KeyMarker: keyMarker, UploadIdMarker: idMarker }),
-          { abortSignal: opts.signal },
-        ),
+      const res = await this.sdkSend<ListMultipartUploadsCommandOutput>(
+        prefix,
+        (m) => new m.ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: fullPrefix, KeyMarker: keyMarker, UploadIdMarker: idMarker }),
+        opts.signal,
       );
       for (const u of res.Uploads ?? []) {
         if (!u.Key || !u.UploadId || (u.Initiated && u.Initiated >= olderThan)) continue;
@@ -305,7 +312,11 @@ export class S3Store implements ObjectStore {
   /** Aborts a multipart upload by full key; a vanished upload counts as aborted. */
   async abortUpload(fullKey: string, uploadId: string): Promise<void> {
     try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: fullKey, UploadId: uploadId }));
+      if (this.control) await this.control.abortUpload(fullKey, uploadId);
+      else {
+        const { m, client } = await this.sdk();
+        await client.send(new m.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: fullKey, UploadId: uploadId }));
+      }
     } catch (e) {
       const name = (e as { name?: string }).name;
       if (name === 'NoSuchUpload' || httpStatus(e) === 404) return;
@@ -315,7 +326,9 @@ export class S3Store implements ObjectStore {
 
   async close(): Promise<void> {
     this.direct?.close();
-    this.client.destroy();
+    this.control?.close();
+    const sdk = this.sdkLoading;
+    if (sdk) (await sdk.catch(() => undefined))?.client.destroy();
   }
 
   /** Runs an SDK call, mapping its errors to SnapstreamErrors. */
@@ -357,6 +370,11 @@ export class S3Store implements ObjectStore {
   }
 }
 
+interface Sdk {
+  m: typeof import('./s3-sdk.js');
+  client: S3Client;
+}
+
 class S3Upload implements MultipartUpload {
   private readonly etags = new Map<number, string>();
   private finished = false;
@@ -391,17 +409,23 @@ class S3Upload implements MultipartUpload {
       this.etags.set(part.number, etag);
       return;
     }
-    const cmd = new UploadPartCommand({
-      Bucket: s.bucket,
-      Key: this.fullKey,
-      UploadId: this.uploadId,
-      PartNumber: part.number,
-      Body: part.data,
-      ContentLength: part.data.length,
-    });
-    if (part.sha256 !== undefined && SHA256_HEX.test(part.sha256)) cmd.middlewareStack.add(knownPayloadHash(part.sha256), UNSIGNED_PAYLOAD_MW);
-    else if (!s.signParts) cmd.middlewareStack.add(unsignedPayload, UNSIGNED_PAYLOAD_MW);
-    const res = await s.call(this.key, () => s.client.send(cmd, { abortSignal: opts.signal }));
+    const res = await s.sdkSend<{ ETag?: string }>(
+      this.key,
+      (m) => {
+        const cmd = new m.UploadPartCommand({
+          Bucket: s.bucket,
+          Key: this.fullKey,
+          UploadId: this.uploadId,
+          PartNumber: part.number,
+          Body: part.data,
+          ContentLength: part.data.length,
+        });
+        if (part.sha256 !== undefined && SHA256_HEX.test(part.sha256)) cmd.middlewareStack.add(m.knownPayloadHash<UploadPartCommandInput, UploadPartCommandOutput>(part.sha256), m.UNSIGNED_PAYLOAD_MW);
+        else if (!s.signParts) cmd.middlewareStack.add(m.unsignedPayload<UploadPartCommandInput, UploadPartCommandOutput>(), m.UNSIGNED_PAYLOAD_MW);
+        return cmd;
+      },
+      opts.signal,
+    );
     if (!res.ETag) throw new SnapstreamError(ErrorCode.STORE_FAILED, `${s.describe()}: no ETag for part ${part.number} of ${this.key}`, { retryable: true });
     this.etags.set(part.number, res.ETag);
   }
@@ -421,15 +445,19 @@ class S3Upload implements MultipartUpload {
     parts.forEach((p, i) => {
       if (p.PartNumber !== i + 1) throw new SnapstreamError(ErrorCode.INTERNAL, `part ${i + 1} of ${this.key} was never uploaded`);
     });
-    const res = await s.call(this.key, () =>
-      s.client.send(
-        new CompleteMultipartUploadCommand({ Bucket: s.bucket, Key: this.fullKey, UploadId: this.uploadId, MultipartUpload: { Parts: parts } }),
-        { abortSignal: opts.signal },
-      ),
-    );
+    const control = s.control;
+    const etag = control
+      ? await s.call(this.key, () => control.complete(this.key, this.fullKey, this.uploadId, parts, opts.signal))
+      : (
+          await s.sdkSend<{ ETag?: string }>(
+            this.key,
+            (m) => new m.CompleteMultipartUploadCommand({ Bucket: s.bucket, Key: this.fullKey, UploadId: this.uploadId, MultipartUpload: { Parts: parts } }),
+            opts.signal,
+          )
+        ).ETag;
     this.finished = true;
     const info = await s.head(this.key, opts);
-    return info ?? { key: this.key, size: -1, etag: res.ETag };
+    return info ?? { key: this.key, size: -1, etag };
   }
 
   async abort(): Promise<void> {
@@ -463,24 +491,6 @@ export function signPartPayload(endpoint: string | undefined, env: Readonly<Reco
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-
-const UNSIGNED_PAYLOAD_MW = { step: 'build', name: 'snapstreamUnsignedPayload', override: true } as const;
-
-/** Marks the body as unsigned before the signer runs, so it does not hash it. */
-const unsignedPayload: BuildMiddleware<UploadPartCommandInput, UploadPartCommandOutput> = (next) => async (args) => {
-  const req = args.request as { headers?: Record<string, string> };
-  if (req.headers) req.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
-  return next(args);
-};
-
-/** Declares the body's SHA-256 the caller computed: the signer signs it as is instead of hashing the body again. */
-function knownPayloadHash<I extends object, O extends object>(sha256: string): BuildMiddleware<I, O> {
-  return (next) => async (args) => {
-    const req = args.request as { headers?: Record<string, string> };
-    if (req.headers) req.headers['x-amz-content-sha256'] = sha256;
-    return next(args);
-  };
-}
 
 function httpStatus(e: unknown): number | undefined {
   return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
