@@ -1,11 +1,6 @@
 import { ExitCode, exitCodeFor, toSnapstreamError } from '../errors.js';
 import { printableLine } from '../printable.js';
 import { VERSION } from '../version.js';
-import { backupCommand } from './commands/backup.js';
-import { deleteCommand } from './commands/delete.js';
-import { lsCommand } from './commands/ls.js';
-import { restoreCommand } from './commands/restore.js';
-import { verifyCommand } from './commands/verify.js';
 import { redactText } from '../redact.js';
 import { locationForms } from '../store/store-registry.js';
 
@@ -39,12 +34,13 @@ Exit status: 0 ok, 1 failure, 2 usage or configuration error, 3 integrity or aut
 
 type Command = (argv: string[]) => Promise<number>;
 
+// Every command is imported when it runs, so a run loads only its own modules (`version` none).
 const COMMANDS: Record<string, Command> = {
-  backup: backupCommand,
-  restore: restoreCommand,
-  ls: lsCommand,
-  verify: verifyCommand,
-  delete: deleteCommand,
+  backup: async (argv) => (await import('./commands/backup.js')).backupCommand(argv),
+  restore: async (argv) => (await import('./commands/restore.js')).restoreCommand(argv),
+  ls: async (argv) => (await import('./commands/ls.js')).lsCommand(argv),
+  verify: async (argv) => (await import('./commands/verify.js')).verifyCommand(argv),
+  delete: async (argv) => (await import('./commands/delete.js')).deleteCommand(argv),
   cat: async (argv) => (await import('./commands/cat.js')).catCommand(argv),
   keygen: async (argv) => (await import('./commands/keygen.js')).keygenCommand(argv),
   cleanup: async (argv) => (await import('./commands/cleanup.js')).cleanupCommand(argv),

@@ -15,7 +15,7 @@ const RECORDER = path.join(ROOT, 'test/helpers/record-modules.mjs');
 const SDK = /@aws-sdk[/\\](client-s3|credential-providers)|@smithy[/\\]signature-v4/;
 
 /**
- * A plain backup and restore through the CLI against radosgw never load the AWS SDK: every request
+ * A plain backup and restore through the CLI against radosgw never load the AWS SDK (nor `yaml`): every request
  * they make (HEAD, manifest GET/PUT, create/complete, parts, ranged GETs) goes through S3Control and
  * S3Direct with static keys from the environment. Module loads are recorded by a --import preload;
  * `ls` (a list, still the SDK's) shows that the recorder does see the SDK when it is loaded.
@@ -74,6 +74,8 @@ describe.skipIf(!needs('zfs', 's3'))('CLI against radosgw without the AWS SDK', 
       // The recorder saw the S3 store's modules (so it was recording) but nothing of the SDK's.
       expect(run.modules.some((m) => m.includes('s3-control.js'))).toBe(true);
       expect(run.modules.filter((m) => SDK.test(m))).toEqual([]);
+      // `yaml` is read only for a VolumeSnapshotLocation file (src/cli/context.ts).
+      expect(run.modules.filter((m) => /node_modules[/\\]yaml[/\\]/.test(m))).toEqual([]);
     }
     const ls = await cli('ls', {}, 'ls', loc(), '--json');
     expect(ls.code).toBe(0);
