@@ -1,5 +1,3 @@
-import xxhash from 'xxhash-wasm';
-
 /**
  * XXH64 (seed 0), streaming. The whole-stream digest equals `xxhsum -H1` of the stored object, so a
  * user can check a backup with stock tools. Kept behind this small interface so the implementation
@@ -58,6 +56,8 @@ async function loadNative(): Promise<HasherFactory> {
 }
 
 async function loadWasm(): Promise<HasherFactory> {
+  // Imported only where the native addon is missing: the fallback need not load with every run.
+  const { default: xxhash } = await import('xxhash-wasm');
   const a = await xxhash();
   return {
     impl: 'wasm',
