@@ -1,5 +1,6 @@
 import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { allocAligned } from '../../src/util/aligned-buffer.js';
 
 /**
  * True when `dir`'s filesystem really does direct I/O: it refuses an O_DIRECT write from a malloc
@@ -12,7 +13,7 @@ export function enforcesDirectIo(dir: string): boolean {
   try {
     const fd = openSync(path.join(d, 'p'), constants.O_WRONLY | constants.O_CREAT | constants.O_DIRECT, 0o600);
     try {
-      writeSync(fd, Buffer.allocUnsafeSlow(4096), 0, 4096, 0);
+      writeSync(fd, misaligned(4096), 0, 4096, 0);
       return false;
     } catch (e) {
       return (e as NodeJS.ErrnoException).code === 'EINVAL';
@@ -24,4 +25,13 @@ export function enforcesDirectIo(dir: string): boolean {
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
+}
+
+/**
+ * `n` random-free bytes whose memory is certainly NOT 4 KiB-aligned (one byte into a page-aligned
+ * allocation). A malloc buffer is usually unaligned but now and then lands on a page boundary by
+ * chance, which made a test that needs the kernel to refuse O_DIRECT fail once in CI.
+ */
+export function misaligned(n: number): Buffer {
+  return allocAligned(n + 1).subarray(1, n + 1);
 }

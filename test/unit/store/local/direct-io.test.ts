@@ -7,7 +7,7 @@ import { LocalStore } from '../../../../src/store/local/local-store.js';
 import { directIoFrom, openDirectTwin } from '../../../../src/store/local/direct-io.js';
 import { readStoreEnv } from '../../../../src/store/store-env.js';
 import { allocAligned } from '../../../../src/util/aligned-buffer.js';
-import { enforcesDirectIo } from '../../../helpers/direct-io-probe.js';
+import { enforcesDirectIo, misaligned } from '../../../helpers/direct-io-probe.js';
 
 // /var/tmp, not os.tmpdir(): it is on a disk filesystem, where O_DIRECT bypasses the page cache and
 // insists on alignment (tmpfs takes O_DIRECT as a no-op, which would make these tests unable to fail).
@@ -72,8 +72,12 @@ describe('local store direct I/O', () => {
 
   it.skipIf(!RESIDENCY)('a part in an unaligned buffer (refused by O_DIRECT) still lands exactly, through the page cache', async () => {
     const dir = await tempStoreDir();
-    // Buffer.allocUnsafeSlow memory comes from malloc: 16-byte aligned, which O_DIRECT refuses.
-    const parts = [64 * KIB, 64 * KIB, 5000].map((n) => randomBytes(n));
+    // One byte into a page: O_DIRECT refuses it (a malloc buffer would too, except when it lands on a page by chance).
+    const parts = [64 * KIB, 64 * KIB, 5000].map((n) => {
+      const b = misaligned(n);
+      randomBytes(n).copy(b);
+      return b;
+    });
     await upload(new LocalStore(dir), 'd/unaligned', parts);
     const file = path.join(dir, 'd/unaligned');
     expect(cachedBytes(file)).toBeGreaterThanOrEqual(2 * 64 * KIB);
@@ -97,7 +101,7 @@ describe('local store direct I/O', () => {
     }
     expect(cachedBytes(file)).toBeLessThanOrEqual(16 * KIB);
     // Unaligned buffer and offset: refused or not aligned, read through the cache, still exact.
-    const odd = Buffer.allocUnsafeSlow(70_000);
+    const odd = misaligned(70_000);
     expect(await store.getInto('d/read', { offset: 4097, length: 70_000 }, odd)).toBe(70_000);
     expect(odd.equals(whole.subarray(4097, 4097 + 70_000))).toBe(true);
     // With direct I/O off the same reads fill the cache: the residency check above can fail.
@@ -114,7 +118,7 @@ describe('local store direct I/O', () => {
     const [a, b] = await Promise.all([h.stat(), twin!.stat()]);
     expect(b.ino).toBe(a.ino);
     // An unaligned buffer is refused: the flag really is set on the twin.
-    await expect(twin!.write(Buffer.allocUnsafeSlow(4096), 0, 4096, 0)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(twin!.write(misaligned(4096), 0, 4096, 0)).rejects.toMatchObject({ code: 'EINVAL' });
     await twin!.close();
     await h.close();
     expect(constants.O_DIRECT).toBeGreaterThan(0);

@@ -15,7 +15,8 @@ describe('local store early writeback', () => {
   it('flushes in the background while parts keep coming, and the object is whole and exact', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'sstest-writeback-'));
     dirs.push(dir);
-    const store = new LocalStore(dir, { writebackBytes: 100 * 1024 });
+    // The page-cache path (early writeback is about it; direct writes leave nothing to flush).
+    const store = new LocalStore(dir, { writebackBytes: 100 * 1024, directIo: false });
     const up = await store.createUpload('wb/obj');
     // The open FileHandle (LocalUpload.handle is the resumable temp name since resumable backups).
     const handle = (up as unknown as { file: { datasync: () => Promise<void> } }).file;
