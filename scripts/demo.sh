@@ -2,7 +2,7 @@
 # snapstream demo: the main job end to end on the embedded default (a local directory as the bucket).
 # Makes a throwaway file-backed ZFS pool, backs a snapshot up (full, then incremental), lists and
 # verifies the backups, restores the chain into a new dataset and proves the bytes are identical.
-# Needs root (ZFS). Installs zfs-fuse from Debian if no zfs is present. Cleans up its pool on exit;
+# Needs root (ZFS). Installs zfs-fuse from Debian if no zfs is present. Cleans up its pool (and a zfs-fuse daemon it started) on exit;
 # the backup directory is kept for you to look at.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +18,12 @@ if ! command -v zfs >/dev/null 2>&1; then
 fi
 if ! zpool list >/dev/null 2>&1; then
   command -v zfs-fuse >/dev/null || { echo "demo: zfs is installed but not usable (is the kernel module loaded?)" >&2; exit 2; }
-  say "Starting the zfs-fuse daemon"
-  zfs-fuse
+  say "Starting the zfs-fuse daemon (stopped again at the end: the demo leaves nothing running)"
+  # A fresh private directory for the pid file (zfs-fuse refuses an existing one; a guessable name in
+  # /tmp could be a planted symlink, and this runs as root).
+  ZFS_FUSE_DIR=$(mktemp -d /tmp/snapstream-demo-zfs-fuse.XXXXXX)
+  ZFS_FUSE_PID="$ZFS_FUSE_DIR/zfs-fuse.pid"
+  zfs-fuse --pidfile "$ZFS_FUSE_PID"
   for _ in $(seq 50); do zpool list >/dev/null 2>&1 && break; sleep 0.2; done
 fi
 [ -d node_modules ] || { say "Installing dependencies (npm ci)"; npm ci --no-audit --no-fund; }
@@ -35,7 +39,7 @@ SS="node bin/snapstream.js"
 # destroy (bounded, ~15 s), and delete the image only once the pool is gone. Deleting the file of a
 # still-imported pool leaves a phantom pool on the host (seen in CI).
 cleanup() {
-  zpool list "$POOL" >/dev/null 2>&1 || { rm -f "$IMG"; return 0; }
+  zpool list "$POOL" >/dev/null 2>&1 || { rm -f "$IMG"; stop_zfs_fuse; return 0; }
   for i in $(seq 30); do
     zpool destroy -f "$POOL" >/dev/null 2>&1 && break
     zpool list "$POOL" >/dev/null 2>&1 || break
@@ -46,6 +50,16 @@ cleanup() {
     return 1
   fi
   rm -f "$IMG"
+  stop_zfs_fuse
+}
+# Only a daemon this demo started, and only once its pool is gone.
+stop_zfs_fuse() {
+  [ -n "${ZFS_FUSE_PID:-}" ] || return 0
+  local pid; pid=$(cat "$ZFS_FUSE_PID" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  fi
+  rm -rf "$ZFS_FUSE_DIR"
 }
 trap cleanup EXIT
 rm -rf "$WORK/bucket" && mkdir -p "$WORK"
