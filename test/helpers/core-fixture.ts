@@ -6,9 +6,9 @@ import type { LocationConfig } from '../../src/location/location-config.js';
 import { openStore } from '../../src/location/open-store.js';
 import { parseLocationUrl } from '../../src/location/parse-location-url.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
-import { type DatasetName, parseDatasetName } from '../../src/zfs/names.js';
+import { type DatasetName, parseDatasetName, parseSnapshotShortName } from '../../src/zfs/names.js';
 import { Zfs } from '../../src/zfs/zfs.js';
-import { createBucket, emptyAndDeleteBucket, getTestEnv, uniqueName } from './test-env.js';
+import { createBucket, emptyAndDeleteBucket, getTestEnv, uniqueName, writeRandomFile } from './test-env.js';
 
 export const silentLog = pino({ level: process.env.SNAPSTREAM_TEST_LOG ?? 'silent' });
 
@@ -77,4 +77,11 @@ export function testDataset(name: string): DatasetName {
 
 export async function mountpointOf(zfs: Zfs, ds: DatasetName): Promise<string> {
   return zfs.getProperty(ds, 'mountpoint');
+}
+
+/** Creates `ds` holding one file of `bytes` random bytes (`f.bin`) and snapshots it as `snap`: the CLI tests' source. */
+export async function createSourceSnapshot(zfs: Zfs, ds: DatasetName, bytes: number, snap = 's1'): Promise<void> {
+  await zfs.run(['create', ds]);
+  await writeRandomFile(path.join(await mountpointOf(zfs, ds), 'f.bin'), bytes);
+  await zfs.snapshot(ds, parseSnapshotShortName(snap));
 }

@@ -5,9 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSnapshotShortName } from '../../src/zfs/names.js';
-import { makeZfs, mountpointOf, testDataset } from '../helpers/core-fixture.js';
-import { getTestEnv, needs, treeDigest, uniqueName, writeRandomFile } from '../helpers/test-env.js';
+import { createSourceSnapshot, makeZfs, mountpointOf, testDataset } from '../helpers/core-fixture.js';
+import { getTestEnv, needs, treeDigest, uniqueName } from '../helpers/test-env.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/snapstream.js');
@@ -31,9 +30,7 @@ describe.skipIf(!needs('zfs', 'gcs'))('CLI end to end on GCS (emulator)', () => 
     process.env.STORAGE_EMULATOR_HOST = gcs.emulatorHost;
     storage = new Storage({ projectId: gcs.projectId });
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'snapstream-cli-gcs-'));
-    await zfs.run(['create', ds]);
-    await writeRandomFile(path.join(await mountpointOf(zfs, ds), 'f.bin'), 11 * 1024 * 1024);
-    await zfs.snapshot(ds, parseSnapshotShortName('s1'));
+    await createSourceSnapshot(zfs, ds, 11 * 1024 * 1024);
   });
   afterAll(async () => {
     for (const d of [ds, ...targets]) await zfs.destroyDataset(d).catch(() => {});

@@ -4,9 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSnapshotShortName } from '../../src/zfs/names.js';
-import { makeZfs, mountpointOf, testDataset } from '../helpers/core-fixture.js';
-import { createBucket, emptyAndDeleteBucket, getTestEnv, needs, treeDigest, uniqueName, writeRandomFile } from '../helpers/test-env.js';
+import { createSourceSnapshot, makeZfs, mountpointOf, testDataset } from '../helpers/core-fixture.js';
+import { createBucket, emptyAndDeleteBucket, getTestEnv, needs, treeDigest, uniqueName } from '../helpers/test-env.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/snapstream.js');
@@ -51,9 +50,7 @@ describe.skipIf(!needs('zfs', 's3'))('CLI against radosgw without the AWS SDK', 
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'snapstream-nosdk-'));
     await createBucket(ep, bucket);
-    await zfs.run(['create', ds]);
-    await writeRandomFile(path.join(await mountpointOf(zfs, ds), 'f.bin'), 12 * 1024 * 1024);
-    await zfs.snapshot(ds, parseSnapshotShortName('s1'));
+    await createSourceSnapshot(zfs, ds, 12 * 1024 * 1024);
   });
   afterAll(async () => {
     await zfs.destroyDataset(ds).catch(() => {});

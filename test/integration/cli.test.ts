@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSnapshotShortName } from '../../src/zfs/names.js';
-import { makeZfs, mountpointOf, testDataset } from '../helpers/core-fixture.js';
+import { createSourceSnapshot, makeZfs, mountpointOf, testDataset } from '../helpers/core-fixture.js';
 import { needs, treeDigest, uniqueName, writeRandomFile } from '../helpers/test-env.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -49,9 +49,7 @@ describe.skipIf(!needs('zfs'))('CLI end to end on a local directory', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'snapstream-cli-'));
-    await zfs.run(['create', ds]);
-    await writeRandomFile(path.join(await mountpointOf(zfs, ds), 'f.bin'), 12 * 1024 * 1024);
-    await zfs.snapshot(ds, parseSnapshotShortName('s1'));
+    await createSourceSnapshot(zfs, ds, 12 * 1024 * 1024);
   });
   afterAll(async () => {
     await zfs.destroyDataset(ds).catch(() => {});

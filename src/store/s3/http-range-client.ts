@@ -344,16 +344,17 @@ class Connection {
   }
 
   private finishPut(p: Pending): void {
-    this.pending = undefined;
-    if (p.onAbort) p.req.signal?.removeEventListener('abort', p.onAbort);
-    this.headLen = 0;
-    this.socket.setTimeout(this.o.idleTimeoutMs ?? 30_000);
-    this.socket.unref();
-    this.done(this, p.keepAlive && !this.dead);
+    this.release(p);
     p.put!.resolve(p.put!.response!);
   }
 
   private finish(p: Pending): void {
+    this.release(p);
+    p.resolve(p.got);
+  }
+
+  /** The request is answered: the connection goes idle (back to the pool if it may be kept). */
+  private release(p: Pending): void {
     this.pending = undefined;
     if (p.onAbort) p.req.signal?.removeEventListener('abort', p.onAbort);
     this.headLen = 0;
@@ -361,7 +362,6 @@ class Connection {
     // An idle kept-alive connection must not keep the process alive.
     this.socket.unref();
     this.done(this, p.keepAlive && !this.dead);
-    p.resolve(p.got);
   }
 
   private fail(f: HttpRangeFailure): void {
